@@ -1,0 +1,1 @@
+"""DANR renderer: a plain PyTorch library (imports neither mmdet nor mmcv)."""
