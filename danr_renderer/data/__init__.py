@@ -1,0 +1,1 @@
+"""Data sources: RealEstate10K-format posed video, synthetic scenes, COCO helpers."""
