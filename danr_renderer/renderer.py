@@ -1,0 +1,256 @@
+"""The DANR neural renderer: one image + its intrinsics + a target pose -> the novel view.
+
+Pipeline (paper §3.1-3.2, Fig. 2), for a source image (B, 3, H, W) in [0, 1]:
+
+    features = encoder(image')                  (B, C, H, W), image' = 2 image - 1
+    depth    = depth_net(image')                (B, 1, H, W) in (min_depth, max_depth)
+    points   = unproject(depth, K)              eq. 1, source camera frame, (B, H*W, 3)
+    points'  = transform_points(points, R, T)   eq. 2, P' = R (P - T)
+    uvz      = project(points', K_s)            eq. 3 with K_s = scale_intrinsics(K, s, s)
+    palette  = splat_points(uvz, features, (sH, sW), radius = splat_radius * s, K points/pixel)
+    novel    = decoder(palette.image)           (B, 3, sH, sW) in [0, 1]
+
+`render_scale` s is PointSS (appendix C): the points are splatted on a palette s times larger
+than the source image and the decoder renders at that size. The splat radius is given in
+source-image pixels and multiplied by s on the palette: neighbouring points land s palette
+pixels apart, so scaling the radius keeps the same overlap between splats (no holes opening
+at s = 2) and the same number of candidates per pixel, so points_per_pixel needs no change.
+The paper's setting is r = 4, K = 128.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .geometry import project, rotvec_to_matrix, scale_intrinsics, transform_points, unproject
+from .networks import FeatureEncoder, HourglassDepthNet, ImageDecoder
+from .splatting import BACKENDS, FALLOFFS, splat_points
+
+__all__ = ["RenderOutput", "NovelViewRenderer"]
+
+
+@dataclass
+class RenderOutput:
+    """What the renderer returns.
+
+    image: (B, 3, sH, sW) the novel view, RGB in [0, 1].
+    depth: (B, 1, H, W) predicted z-depth of the source image (for `render_views`: (1, 1, H, W),
+        shared by all views).
+    alpha: (B, 1, sH, sW) splat coverage of the target palette in [0, 1]; 0 = no point reached.
+    points: (B, H*W, 3) every source pixel's (u, v, z) in the target palette's pixel frame
+        (row-major source order), the positions that carry box keypoints to the new view.
+    """
+
+    image: torch.Tensor
+    depth: torch.Tensor
+    alpha: torch.Tensor
+    points: torch.Tensor
+
+
+def _check_shape(name: str, tensor: torch.Tensor, shape: tuple) -> None:
+    """shape entries: an int, or None for any size."""
+    ok = tensor.dim() == len(shape) and all(s is None or s == t for s, t in zip(shape, tensor.shape))
+    if not ok:
+        wanted = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"NovelViewRenderer: {name} must have shape {wanted}, got {tuple(tensor.shape)}")
+
+
+def _check_cameras(batch: int, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor) -> None:
+    _check_shape("K", K, (batch, 3, 3))
+    _check_shape("R", R, (batch, 3, 3))
+    _check_shape("T", T, (batch, 3))
+
+
+class NovelViewRenderer(nn.Module):
+    """Differentiable novel-view renderer (encoder + hourglass depth + splatter + decoder).
+
+    Args:
+        feature_channels: C, channels per point (paper: 64).
+        encoder_widths, decoder_widths: block widths per level of `FeatureEncoder` / `ImageDecoder`.
+        depth_base_channels, depth_levels, depth_max_channels: `HourglassDepthNet` size
+            (paper: level 4, at most 256 channels).
+        min_depth, max_depth: bounds of the predicted depth, in the units of the poses' T.
+        splat_radius: splat radius in source-image pixels (palette radius = splat_radius * s).
+        points_per_pixel: K nearest points composited per palette pixel.
+        falloff: "linear" (paper) or "quadratic"; splat_backend: "auto", "native", "pytorch3d".
+        render_scale: s, integer >= 1; the novel view is (sH, sW) (PointSS).
+    """
+
+    def __init__(
+        self,
+        feature_channels: int = 64,
+        encoder_widths: tuple[int, ...] = (32, 64),
+        decoder_widths: tuple[int, ...] = (64, 128, 128),
+        depth_base_channels: int = 32,
+        depth_levels: int = 4,
+        depth_max_channels: int = 256,
+        min_depth: float = 1.0,
+        max_depth: float = 10.0,
+        splat_radius: float = 4.0,
+        points_per_pixel: int = 128,
+        falloff: str = "linear",
+        splat_backend: str = "auto",
+        render_scale: int = 1,
+    ):
+        super().__init__()
+        if int(render_scale) != render_scale or render_scale < 1:
+            raise ValueError(f"NovelViewRenderer: render_scale must be an integer >= 1, got {render_scale}")
+        if splat_radius <= 0 or points_per_pixel < 1:
+            raise ValueError(
+                f"NovelViewRenderer: need splat_radius > 0 and points_per_pixel >= 1, "
+                f"got {splat_radius} and {points_per_pixel}"
+            )
+        if falloff not in FALLOFFS or splat_backend not in BACKENDS:
+            raise ValueError(
+                f"NovelViewRenderer: falloff must be one of {FALLOFFS} and splat_backend one of "
+                f"{BACKENDS}, got {falloff!r} and {splat_backend!r}"
+            )
+        self._config = {
+            "feature_channels": int(feature_channels),
+            "encoder_widths": [int(w) for w in encoder_widths],
+            "decoder_widths": [int(w) for w in decoder_widths],
+            "depth_base_channels": int(depth_base_channels),
+            "depth_levels": int(depth_levels),
+            "depth_max_channels": int(depth_max_channels),
+            "min_depth": float(min_depth),
+            "max_depth": float(max_depth),
+            "splat_radius": float(splat_radius),
+            "points_per_pixel": int(points_per_pixel),
+            "falloff": str(falloff),
+            "splat_backend": str(splat_backend),
+            "render_scale": int(render_scale),
+        }
+        self.encoder = FeatureEncoder(3, feature_channels, encoder_widths)
+        self.depth_net = HourglassDepthNet(3, depth_base_channels, depth_levels, depth_max_channels,
+                                           min_depth, max_depth)
+        self.decoder = ImageDecoder(feature_channels, 3, decoder_widths)
+
+    # ---------------------------------------------------------------- configuration and files
+    def to_config(self) -> dict[str, Any]:
+        """Constructor arguments as plain data (ints, floats, strings, lists)."""
+        return {key: list(value) if isinstance(value, list) else value
+                for key, value in self._config.items()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "NovelViewRenderer":
+        """Inverse of `to_config`; missing keys take their defaults."""
+        accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        unknown = set(config) - accepted
+        if unknown:
+            raise ValueError(f"NovelViewRenderer.from_config: unknown keys {sorted(unknown)}")
+        return cls(**config)
+
+    def save_checkpoint(self, path: str | Path, extra: dict[str, Any] | None = None) -> None:
+        """Write {"config", "state_dict"[, "extra"]} — plain data and tensors only, loadable with
+        torch.load(weights_only=True). `extra` must be plain data too. The write is atomic."""
+        path = Path(path)
+        payload: dict[str, Any] = {
+            "config": self.to_config(),
+            "state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()},
+        }
+        if extra is not None:
+            payload["extra"] = extra
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        os.close(handle)
+        try:
+            torch.save(payload, tmp_name)
+            os.replace(tmp_name, path)
+        finally:
+            if os.path.exists(tmp_name):
+                os.remove(tmp_name)
+
+    @classmethod
+    def load_checkpoint(cls, path: str | Path, map_location: str | torch.device = "cpu") -> "NovelViewRenderer":
+        """Build a renderer from a file written by `save_checkpoint` (safe: weights_only)."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"NovelViewRenderer: checkpoint {path} does not exist")
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+        if not isinstance(payload, dict) or "config" not in payload or "state_dict" not in payload:
+            raise ValueError(f"NovelViewRenderer: {path} is not a renderer checkpoint "
+                             "(expected a dict with 'config' and 'state_dict')")
+        renderer = cls.from_config(payload["config"])
+        try:
+            renderer.load_state_dict(payload["state_dict"])
+        except RuntimeError as error:
+            raise ValueError(f"NovelViewRenderer: weights in {path} do not fit its config: {error}") from error
+        return renderer.to(map_location)
+
+    # ---------------------------------------------------------------- rendering
+    @property
+    def render_scale(self) -> int:
+        return self._config["render_scale"]
+
+    def encode(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """image (B, 3, H, W) in [0, 1] -> features (B, C, H, W), depth (B, 1, H, W)."""
+        _check_shape("image", image, (None, 3, None, None))
+        centred = image * 2.0 - 1.0
+        return self.encoder(centred), self.depth_net(centred)
+
+    def render_from(self, features: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
+                    R: torch.Tensor, T: torch.Tensor) -> RenderOutput:
+        """Splat and decode precomputed source features (B, C, H, W) and depth (B, 1, H, W)
+        for target poses R (B, 3, 3), T (B, 3); K (B, 3, 3) in source pixels."""
+        batch, _, height, width = features.shape
+        _check_cameras(batch, K, R, T)
+        K, R, T = (t.to(features) for t in (K, R, T))
+        scale = self.render_scale
+        source_points = unproject(depth, K)
+        target_points = project(transform_points(source_points, R, T), scale_intrinsics(K, scale, scale))
+        splat = splat_points(
+            target_points,
+            features.flatten(2).transpose(1, 2),  # (B, H*W, C), same row-major order as unproject
+            (scale * height, scale * width),
+            radius=self._config["splat_radius"] * scale,
+            points_per_pixel=self._config["points_per_pixel"],
+            falloff=self._config["falloff"],
+            backend=self._config["splat_backend"],
+        )
+        return RenderOutput(self.decoder(splat.image), depth, splat.alpha, target_points)
+
+    def forward(self, image: torch.Tensor, K: torch.Tensor, R: torch.Tensor,
+                T: torch.Tensor) -> RenderOutput:
+        """image (B, 3, H, W) in [0, 1]; K (B, 3, 3) its pixel intrinsics; R (B, 3, 3), T (B, 3)
+        the target pose in the eq. 2 convention. See `RenderOutput` for the result."""
+        _check_shape("image", image, (None, 3, None, None))
+        _check_cameras(image.shape[0], K, R, T)
+        features, depth = self.encode(image)
+        return self.render_from(features, depth, K, R, T)
+
+    def render_views(self, image: torch.Tensor, K: torch.Tensor, rotvecs: torch.Tensor,
+                     translations: torch.Tensor) -> RenderOutput:
+        """Render V views of ONE image in one batch; encoder and depth net run once.
+
+        Args:
+            image: (1, 3, H, W) or (3, H, W) in [0, 1].
+            K: (3, 3) or (1, 3, 3) its pixel intrinsics.
+            rotvecs, translations: (V, 3) target poses (axis-angle r, translation T; eq. 2).
+        Returns:
+            RenderOutput with image/alpha/points of batch V and the shared depth (1, 1, H, W).
+        """
+        if image.dim() == 3:
+            image = image.unsqueeze(0)
+        if K.dim() == 2:
+            K = K.unsqueeze(0)
+        _check_shape("image", image, (1, 3, None, None))
+        _check_shape("K", K, (1, 3, 3))
+        _check_shape("rotvecs", rotvecs, (None, 3))
+        _check_shape("translations", translations, (rotvecs.shape[0], 3))
+        views = rotvecs.shape[0]
+        features, depth = self.encode(image)
+        rotations = rotvec_to_matrix(rotvecs.to(features))
+        output = self.render_from(
+            features.expand(views, -1, -1, -1), depth.expand(views, -1, -1, -1),
+            K.expand(views, -1, -1), rotations, translations,
+        )
+        output.depth = depth
+        return output
+
