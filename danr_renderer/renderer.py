@@ -81,6 +81,10 @@ class NovelViewRenderer(nn.Module):
         points_per_pixel: K nearest points composited per palette pixel.
         falloff: "linear" (paper) or "quadratic"; splat_backend: "auto", "native", "pytorch3d".
         render_scale: s, integer >= 1; the novel view is (sH, sW) (PointSS).
+        splat_rgb: also carry each point's own colour (3 extra channels, the source image in
+            [-1, 1]) through the splatter to the decoder. Not in the paper; it lets a small
+            decoder trained briefly (CPU) copy visible colours instead of re-learning them from
+            features, and leaves it to inpaint holes. Off by default (paper setting).
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class NovelViewRenderer(nn.Module):
         falloff: str = "linear",
         splat_backend: str = "auto",
         render_scale: int = 1,
+        splat_rgb: bool = False,
     ):
         super().__init__()
         if int(render_scale) != render_scale or render_scale < 1:
@@ -126,11 +131,12 @@ class NovelViewRenderer(nn.Module):
             "falloff": str(falloff),
             "splat_backend": str(splat_backend),
             "render_scale": int(render_scale),
+            "splat_rgb": bool(splat_rgb),
         }
         self.encoder = FeatureEncoder(3, feature_channels, encoder_widths)
         self.depth_net = HourglassDepthNet(3, depth_base_channels, depth_levels, depth_max_channels,
                                            min_depth, max_depth)
-        self.decoder = ImageDecoder(feature_channels, 3, decoder_widths)
+        self.decoder = ImageDecoder(feature_channels + (3 if splat_rgb else 0), 3, decoder_widths)
 
     # ---------------------------------------------------------------- configuration and files
     def to_config(self) -> dict[str, Any]:
@@ -190,10 +196,15 @@ class NovelViewRenderer(nn.Module):
         return self._config["render_scale"]
 
     def encode(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """image (B, 3, H, W) in [0, 1] -> features (B, C, H, W), depth (B, 1, H, W)."""
+        """image (B, 3, H, W) in [0, 1] -> point features (B, C', H, W), depth (B, 1, H, W).
+
+        C' = C, or C + 3 with `splat_rgb` (the centred image appended)."""
         _check_shape("image", image, (None, 3, None, None))
         centred = image * 2.0 - 1.0
-        return self.encoder(centred), self.depth_net(centred)
+        features = self.encoder(centred)
+        if self._config["splat_rgb"]:
+            features = torch.cat([features, centred], dim=1)
+        return features, self.depth_net(centred)
 
     def render_from(self, features: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
                     R: torch.Tensor, T: torch.Tensor) -> RenderOutput:

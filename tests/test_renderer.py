@@ -74,6 +74,17 @@ def test_identity_pose_with_small_radius_decodes_the_encoder_features():
     torch.testing.assert_close(out.alpha, torch.ones_like(out.alpha))
 
 
+def test_splat_rgb_feeds_the_decoder_the_source_colours_beside_the_features():
+    torch.manual_seed(3)
+    renderer = tiny_renderer(splat_radius=0.9, splat_rgb=True).eval()
+    image = torch.rand(1, 3, 16, 24)
+    out = renderer(image, *camera_batch(1, 16, 24, rotvec=(0, 0, 0), translation=(0, 0, 0)))
+    with torch.no_grad():
+        palette = torch.cat([renderer.encoder(2 * image - 1), 2 * image - 1], dim=1)
+        expected = renderer.decoder(palette)
+    torch.testing.assert_close(out.image, expected, atol=1e-5, rtol=1e-5)
+
+
 def test_gradients_reach_depth_net_and_encoder_through_the_splatter():
     torch.manual_seed(2)
     renderer = tiny_renderer()
