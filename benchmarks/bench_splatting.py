@@ -15,12 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from results_file import machine_description as shared_machine_description
+from results_file import write_section
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Splatting"
@@ -86,41 +88,14 @@ def available_backends() -> list[str]:
 
 
 def machine_description() -> str:
-    cpu_model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    cpu_model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    import torch
-
-    description = (f"{len(os.sched_getaffinity(0))} CPUs (nproc), {cpu_model}; "
-                   f"torch {torch.__version__}, Python {platform.python_version()}")
+    """The shared machine line, plus where PyTorch3D came from when it imports."""
+    description = shared_machine_description()
     try:
         import pytorch3d
     except ImportError:
         return description
     location = Path(pytorch3d.__file__).parent
     return description + f"; PyTorch3D {pytorch3d.__version__} from {location}"
-
-
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) the '## Splatting' section of a markdown file, atomically."""
-    lines = path.read_text().splitlines() if path.exists() else ["# Benchmark results"]
-    section = [SECTION, "", *body.rstrip().splitlines(), ""]
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
-        lines[start:end] = section
-    else:
-        lines += ["", *section]
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text("\n".join(lines).rstrip("\n") + "\n")
-    temporary.replace(path)
 
 
 def main() -> None:
@@ -196,7 +171,7 @@ def main() -> None:
         "",
         *(f"Backend '{name}' not measured: it does not import here." for name in missing),
     ])
-    write_section(args.out, body)
+    write_section(args.out, SECTION, body)
     print(f"wrote the {SECTION!r} section of {args.out}")
 
 

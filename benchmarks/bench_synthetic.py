@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import torch
+
+from results_file import machine_description, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -41,21 +42,6 @@ from danr_renderer.geometry import default_intrinsics  # noqa: E402
 
 SECTION = "## Synthetic scenes"
 SCENES = 6
-
-
-def machine_description() -> str:
-    cpu_model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu_model = next(
-                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    return (
-        f"{len(os.sched_getaffinity(0))} CPUs (nproc), {cpu_model}; torch {torch.__version__}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def views_per_second(size: int, num_views: int, threads: int, seed: int) -> tuple[float, float]:
@@ -74,23 +60,6 @@ def views_per_second(size: int, num_views: int, threads: int, seed: int) -> tupl
     for scene, pose in jobs:
         render_view(scene, pose, K, size, size)
     return len(jobs) / (time.perf_counter() - start), (time.process_time() - cpu_start) / len(jobs)
-
-
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) this benchmark's section of a markdown file, atomically."""
-    lines = path.read_text().splitlines() if path.exists() else ["# Benchmark results"]
-    section = [SECTION, "", *body.rstrip().splitlines(), ""]
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        lines[start:end] = section
-    else:
-        lines += ["", *section]
-    temporary = path.with_suffix(path.suffix + ".synthetic.tmp")
-    temporary.write_text("\n".join(lines).rstrip("\n") + "\n")
-    temporary.replace(path)
 
 
 def main() -> None:
@@ -174,7 +143,7 @@ def main() -> None:
     )
     print(body)
     if args.out is not None:
-        write_section(args.out, body)
+        write_section(args.out, SECTION, body)
         print(f"wrote the {SECTION!r} section of {args.out}")
 
 
