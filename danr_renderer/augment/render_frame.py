@@ -1,0 +1,157 @@
+"""How an uncalibrated source image of any size and aspect ratio meets the square renderer.
+
+The source image (H, W) gets DESIGN.md's default intrinsics K_src (60 degree horizontal
+field of view, fx = fy, principal point at the centre). It is resized *anisotropically* to
+the S x S render canvas; in the continuous pixel frame that resize maps u -> u S / W and
+v -> v S / H exactly, so the canvas is the same camera with K_render = K_src scaled by
+(S / W, S / H) per axis (fx != fy on the canvas, which eq. 1-3 handle). The renderer works
+entirely on the canvas; each rendered view (any size s S x s S) is resized back to (H, W), which
+undoes the scale, so the written view is the target camera with intrinsics K_src again.
+
+Boxes are carried in the depth map's own grid (the canvas) and then scaled back by
+(W / S, H / S). Doing the transfer on the canvas rather than directly at source size (with
+K_out = K_src) keeps the target z-buffer grid as dense as the moved point cloud, so the
+occlusion test of `transfer_boxes` sees no holes when the source image is larger than S.
+Since both scales are exact in the continuous frame, the boxes match the written image.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from ..boxes import transfer_boxes
+from ..geometry import (
+    default_intrinsics,
+    project,
+    rotvec_to_matrix,
+    scale_intrinsics,
+    transform_points,
+    unproject,
+)
+from .views import View
+
+__all__ = ["RenderFrame", "CarriedBoxes", "carry_boxes", "DROP_REASONS"]
+
+# Why a transferred box is not written: most of it left the frame (or went behind the
+# camera), most of it is hidden behind nearer surfaces, or what is left is under min_size.
+DROP_REASONS = ("left_frame", "occluded", "too_small")
+# A written box must be at least this many pixels wide and high (in the written image).
+MIN_SIZE = 1.0
+
+
+def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """cv2.resize choosing area averaging when shrinking both axes, bilinear otherwise."""
+    shrinking = width <= image.shape[1] and height <= image.shape[0]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(image, (width, height), interpolation=interpolation)
+
+
+@dataclass(frozen=True)
+class RenderFrame:
+    """Source image size (height, width) and the square canvas side render_size."""
+
+    height: int
+    width: int
+    render_size: int
+
+    def source_intrinsics(self) -> torch.Tensor:
+        """(3, 3) K_src of the source image (default 60 degree horizontal FOV)."""
+        return default_intrinsics(self.height, self.width)
+
+    def grid_intrinsics(self, grid_height: int, grid_width: int) -> torch.Tensor:
+        """(3, 3) intrinsics of the same camera on a (grid_height, grid_width) resize."""
+        return scale_intrinsics(
+            self.source_intrinsics(), grid_width / self.width, grid_height / self.height
+        )
+
+    def to_canvas(self, rgb: np.ndarray) -> torch.Tensor:
+        """(H, W, 3) float RGB -> (3, S, S) float tensor on the canvas."""
+        canvas = _resize(rgb, self.render_size, self.render_size)
+        return torch.from_numpy(np.ascontiguousarray(canvas.transpose(2, 0, 1)))
+
+    def to_source(self, view: torch.Tensor) -> np.ndarray:
+        """A rendered view (3, h, w) float in [0, 1] -> (H, W, 3) uint8 RGB at source size."""
+        pixels = (view.clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+        return _resize(np.ascontiguousarray(pixels), self.width, self.height)
+
+
+@dataclass
+class CarriedBoxes:
+    """Source boxes carried into one view, in the written (source-size) target image.
+
+    boxes: (M, 4) float64 xyxy target pixels clipped to [0, W] x [0, H]; visible: (M,) share
+    of each box seen in the view; drop_reasons: per box None (kept) or one of DROP_REASONS.
+    """
+
+    boxes: np.ndarray
+    visible: np.ndarray
+    drop_reasons: list[str | None]
+
+
+def carry_boxes(
+    boxes: np.ndarray,
+    depth: torch.Tensor,
+    frame: RenderFrame,
+    view: View,
+    method: str,
+    min_visible: float,
+) -> CarriedBoxes:
+    """Carry source boxes (M, 4) xyxy (source pixels) into `view` using the source depth.
+
+    depth: (h, w) z-depth of the source image on any resized grid (the renderer's canvas).
+    A dropped box is "too_small" when enough of it is seen but its clipped box in the written
+    image is under MIN_SIZE pixels wide or high; otherwise "left_frame" when under min_visible
+    of it lands inside the target frame in front of the camera at all, else "occluded".
+    """
+    grid_h, grid_w = depth.shape[-2:]
+    K = frame.grid_intrinsics(grid_h, grid_w).to(depth)
+    to_grid = np.array([grid_w / frame.width, grid_h / frame.height] * 2)
+    grid_boxes = torch.from_numpy(np.asarray(boxes, dtype=np.float64).reshape(-1, 4) * to_grid)
+    grid_boxes = grid_boxes.to(depth)
+    R = rotvec_to_matrix(torch.tensor(view.rotvec, dtype=torch.float64)).to(depth)
+    T = torch.tensor(view.translation, dtype=torch.float64).to(depth)
+    # The size limit is applied below in written-image pixels, not canvas pixels.
+    result = transfer_boxes(
+        grid_boxes, depth, K, R, T, method=method, min_visible=min_visible, min_size=0.0
+    )
+    to_source = np.array([frame.width / grid_w, frame.height / grid_h] * 2)
+    target = result.boxes.double().cpu().numpy().reshape(-1, 4) * to_source
+    visible = result.visible.double().cpu().numpy()
+    keep = result.keep.cpu().numpy()
+    large_enough = (target[:, 2:] - target[:, :2] >= MIN_SIZE).all(axis=1)
+    reasons: list[str | None] = [
+        None if kept and large else "too_small" for kept, large in zip(keep, large_enough)
+    ]
+    unseen = np.flatnonzero(~keep & (visible < min_visible))
+    if len(unseen):
+        shares = _in_frame_shares(grid_boxes[unseen], depth, K, R, T).cpu().numpy()
+        for index, share in zip(unseen, shares):
+            reasons[index] = "left_frame" if share < min_visible else "occluded"
+    return CarriedBoxes(boxes=target, visible=visible, drop_reasons=reasons)
+
+
+def _in_frame_shares(boxes, depth, K, R, T) -> torch.Tensor:
+    """(M,) share of each box's pixel centres (M, 4 xyxy on the depth grid) that land inside
+    the target frame in front of the camera, occlusion ignored. A box containing no pixel
+    centre along an axis counts the pixel holding its centre."""
+    height, width = depth.shape
+    points = unproject(depth[None, None], K[None])
+    u, v, z = project(transform_points(points, R[None], T[None]), K[None])[0].unbind(-1)
+    inside = ((z > 0) & (u >= 0) & (u < width) & (v >= 0) & (v < height)).reshape(height, width)
+    table = torch.nn.functional.pad(inside.long().cumsum(0).cumsum(1), (1, 0, 1, 0))
+
+    def pixel_range(low, high, size):
+        first, last = torch.ceil(low - 0.5), torch.floor(high - 0.5)
+        centre = torch.floor((low + high) / 2)
+        empty = first > last
+        first = torch.where(empty, centre, first).clamp(0, size - 1).long()
+        last = torch.where(empty, centre, last).clamp(0, size - 1).long()
+        return first, last
+
+    col0, col1 = pixel_range(boxes[:, 0], boxes[:, 2], width)
+    row0, row1 = pixel_range(boxes[:, 1], boxes[:, 3], height)
+    count = table[row1 + 1, col1 + 1] - table[row0, col1 + 1] - table[row1 + 1, col0] + table[row0, col0]
+    return count / ((row1 - row0 + 1) * (col1 - col0 + 1))

@@ -1,0 +1,74 @@
+"""Render the target views of one source image and carry its boxes into each."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..geometry import rotvec_to_matrix
+from ..renderer import NovelViewRenderer
+from .render_frame import CarriedBoxes, RenderFrame, carry_boxes
+from .views import View
+
+__all__ = ["RenderedView", "render_image_views"]
+
+
+@dataclass
+class RenderedView:
+    """One written view: its pose, the image (H, W, 3) uint8 RGB at source size, its boxes."""
+
+    view: View
+    image: np.ndarray
+    carried: CarriedBoxes
+
+
+@torch.inference_mode()
+def render_image_views(
+    renderer: NovelViewRenderer,
+    rgb: np.ndarray,
+    boxes: np.ndarray,
+    views: list[View],
+    render_size: int,
+    views_per_batch: int,
+    box_method: str,
+    min_visible: float,
+) -> list[RenderedView]:
+    """Render `views` of one image and carry its boxes.
+
+    Args:
+        renderer: in eval mode; its parameters' device is used.
+        rgb: (H, W, 3) float32 RGB in [0, 1], the source image.
+        boxes: (M, 4) xyxy source pixels, inside the image (M may be 0).
+        views: target poses; views_per_batch of them are decoded per renderer call (the
+            encoder and depth net run once per image).
+        render_size: S, side of the square canvas the renderer sees (see RenderFrame).
+    Returns:
+        One RenderedView per view, in the order given.
+
+    The result depends only on these arguments (not on other images), which is what makes
+    sharded and resumed runs reproduce an uninterrupted one.
+    """
+    device = next(renderer.parameters()).device
+    frame = RenderFrame(rgb.shape[0], rgb.shape[1], render_size)
+    canvas = frame.to_canvas(rgb).to(device)[None]
+    K = frame.grid_intrinsics(render_size, render_size).to(device)[None]
+    features, depth = renderer.encode(canvas)
+    source_depth = depth[0, 0]
+    rendered: list[RenderedView] = []
+    for start in range(0, len(views), views_per_batch):
+        chunk = views[start : start + views_per_batch]
+        count = len(chunk)
+        rotvecs = torch.tensor([v.rotvec for v in chunk], dtype=canvas.dtype, device=device)
+        translations = torch.tensor([v.translation for v in chunk], dtype=canvas.dtype, device=device)
+        output = renderer.render_from(
+            features.expand(count, -1, -1, -1),
+            depth.expand(count, -1, -1, -1),
+            K.expand(count, -1, -1),
+            rotvec_to_matrix(rotvecs),
+            translations,
+        )
+        for view, image in zip(chunk, output.image):
+            carried = carry_boxes(boxes, source_depth, frame, view, box_method, min_visible)
+            rendered.append(RenderedView(view, frame.to_source(image), carried))
+    return rendered
