@@ -1,0 +1,21 @@
+"""MMDetection 3.x plugin of DANR: importing it registers the components below.
+
+Use from a config with
+``custom_imports = dict(imports=['mmdet_plugin'], allow_failed_imports=False)``.
+The renderer-training components (``mmdet_plugin.renderer_training``) are imported on
+their own by the renderer configs.
+"""
+from .danr_dataset import DANRAugmentedDataset, DANRRenderedCocoDataset
+from .efficientnet_lite import EfficientNetLite0
+from .keypoint_mixup import KeypointMixUp
+from .review_metric import ReviewAUCMetric
+from .view_epoch_hook import DANRViewEpochHook
+from .weight_transforms import KeepGtWeightsAligned, PackDetInputsWithWeights
+from .weighted_centernet_head import WeightedCenterNetHead
+from .weighted_focal_loss import WeightedGaussianFocalLoss
+
+__all__ = [
+    'DANRAugmentedDataset', 'DANRRenderedCocoDataset', 'DANRViewEpochHook', 'EfficientNetLite0',
+    'KeepGtWeightsAligned', 'KeypointMixUp', 'PackDetInputsWithWeights', 'ReviewAUCMetric',
+    'WeightedCenterNetHead', 'WeightedGaussianFocalLoss',
+]
