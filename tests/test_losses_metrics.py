@@ -20,15 +20,6 @@ from danr_renderer.networks import MultiscaleDiscriminator, VGG19Features
 TINY_VGG = (4, 8, 8, 16, 16)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_thread():
-    """Tiny convs run fastest on one thread, and far faster when the 2 shared cores are busy."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 # ----------------------------------------------------------------------------- PSNR
 
 

@@ -9,15 +9,6 @@ from danr_renderer.renderer import NovelViewRenderer, RenderOutput
 PAPER_ROTVECS = torch.tensor([[-0.1, -0.15, 0.0], [0.1, -0.15, 0.0], [-0.1, 0.15, 0.0], [0.1, 0.15, 0.0]])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_thread():
-    """Tiny convs run fastest on one thread, and far faster when the 2 shared cores are busy."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def tiny_renderer(**overrides) -> NovelViewRenderer:
     config = dict(feature_channels=4, encoder_widths=(4, 8), decoder_widths=(4, 8, 8),
                   depth_base_channels=4, min_depth=1.0, max_depth=4.0, splat_radius=1.5,

@@ -50,16 +50,6 @@ _spec.loader.exec_module(make_synthetic_dataset)
 INF = math.inf
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_thread():
-    """Views are many small tensor ops: one thread is as fast, and immune to the OpenMP
-    spin-waits that make two threads crawl when the shared machine is oversubscribed."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 # ---------------------------------------------------------------------------------------------
 # Ray-primitive intersections against hand-computed answers.
 
