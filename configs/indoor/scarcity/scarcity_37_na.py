@@ -1,0 +1,9 @@
+# Scarcity ablation (paper table 5), train:val = 3:7, N.A.: affine + keypoint mixup, no
+# DANR views.
+# Trains on fit_3of7, picks checkpoints on holdout_3of7, reports on val_3of7
+# (files of tools/split_dataset.py).
+_base_ = '../centernet_resnest50_indoor_na.py'
+
+train_dataloader = dict(dataset=dict(dataset=dict(ann_file='splits/fit_3of7.json')))
+val_dataloader = dict(dataset=dict(ann_file='splits/holdout_3of7.json'))
+test_dataloader = dict(dataset=dict(ann_file='splits/val_3of7.json'))

@@ -1,0 +1,9 @@
+# Scarcity ablation (paper table 5), train:val = 5:5, N.A.: affine + keypoint mixup, no
+# DANR views.
+# Trains on fit_5of5, picks checkpoints on holdout_5of5, reports on val_5of5
+# (files of tools/split_dataset.py).
+_base_ = '../centernet_resnest50_indoor_na.py'
+
+train_dataloader = dict(dataset=dict(dataset=dict(ann_file='splits/fit_5of5.json')))
+val_dataloader = dict(dataset=dict(ann_file='splits/holdout_5of5.json'))
+test_dataloader = dict(dataset=dict(ann_file='splits/val_5of5.json'))

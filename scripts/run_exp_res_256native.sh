@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Ablation (2), render resolution: +Aug with the 256native rendered set (paper table 3).
+# Usage: [GPUS=4] bash scripts/run_exp_res_256native.sh   (see scripts/run_exp_common.sh)
+source "$(dirname "$0")/run_exp_common.sh"
+
+ensure_indoor_splits
+run_arm configs/indoor/res/res_256native.py
