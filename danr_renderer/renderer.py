@@ -33,7 +33,9 @@ from .geometry import project, rotvec_to_matrix, scale_intrinsics, transform_poi
 from .networks import FeatureEncoder, HourglassDepthNet, ImageDecoder
 from .splatting import BACKENDS, FALLOFFS, splat_points
 
-__all__ = ["RenderOutput", "NovelViewRenderer"]
+__all__ = ["RenderOutput", "NovelViewRenderer", "COMPOSITES"]
+
+COMPOSITES = ("decoder", "over")
 
 
 @dataclass
@@ -85,6 +87,12 @@ class NovelViewRenderer(nn.Module):
             [-1, 1]) through the splatter to the decoder. Not in the paper; it lets a small
             decoder trained briefly (CPU) copy visible colours instead of re-learning them from
             features, and leaves it to inpaint holes. Off by default (paper setting).
+        composite: "decoder" (paper): the decoder renders every pixel. "over" (needs splat_rgb):
+            the splatted source colours are composited over the decoder's image,
+            image = P + (1 - alpha) * decoded with P the alpha-premultiplied splatted colour, so
+            the decoder only paints where points do not fully cover a pixel (holes,
+            disocclusions, the border the camera motion reveals). Sharp where the geometry is
+            right after little training; gradients still reach the depth net through P and alpha.
     """
 
     def __init__(
@@ -103,6 +111,7 @@ class NovelViewRenderer(nn.Module):
         splat_backend: str = "auto",
         render_scale: int = 1,
         splat_rgb: bool = False,
+        composite: str = "decoder",
     ):
         super().__init__()
         if int(render_scale) != render_scale or render_scale < 1:
@@ -112,6 +121,9 @@ class NovelViewRenderer(nn.Module):
                 f"NovelViewRenderer: need splat_radius > 0 and points_per_pixel >= 1, "
                 f"got {splat_radius} and {points_per_pixel}"
             )
+        if composite not in COMPOSITES or (composite == "over" and not splat_rgb):
+            raise ValueError(f"NovelViewRenderer: composite must be one of {COMPOSITES} "
+                             f"('over' needs splat_rgb=True), got {composite!r}")
         if falloff not in FALLOFFS or splat_backend not in BACKENDS:
             raise ValueError(
                 f"NovelViewRenderer: falloff must be one of {FALLOFFS} and splat_backend one of "
@@ -132,6 +144,7 @@ class NovelViewRenderer(nn.Module):
             "splat_backend": str(splat_backend),
             "render_scale": int(render_scale),
             "splat_rgb": bool(splat_rgb),
+            "composite": str(composite),
         }
         self.encoder = FeatureEncoder(3, feature_channels, encoder_widths)
         self.depth_net = HourglassDepthNet(3, depth_base_channels, depth_levels, depth_max_channels,
@@ -225,7 +238,13 @@ class NovelViewRenderer(nn.Module):
             falloff=self._config["falloff"],
             backend=self._config["splat_backend"],
         )
-        return RenderOutput(self.decoder(splat.image), depth, splat.alpha, target_points)
+        image = self.decoder(splat.image)
+        if self._config["composite"] == "over":
+            # The last 3 palette channels are sum_k w_k (2 f_k - 1) with sum_k w_k = alpha, so the
+            # premultiplied colour sum_k w_k f_k in [0, alpha] is (channels + alpha) / 2.
+            premultiplied = (splat.image[:, -3:] + splat.alpha) / 2
+            image = premultiplied + (1.0 - splat.alpha) * image
+        return RenderOutput(image, depth, splat.alpha, target_points)
 
     def forward(self, image: torch.Tensor, K: torch.Tensor, R: torch.Tensor,
                 T: torch.Tensor) -> RenderOutput:

@@ -76,6 +76,33 @@ def test_splat_rgb_feeds_the_decoder_the_source_colours_beside_the_features():
     torch.testing.assert_close(out.image, expected, atol=1e-5, rtol=1e-5)
 
 
+def test_over_composite_shows_fully_covered_source_colours_and_decoder_in_holes():
+    torch.manual_seed(4)
+    renderer = tiny_renderer(splat_radius=0.9, splat_rgb=True, composite="over").eval()
+    image = torch.rand(1, 3, 16, 24)
+    # Identity pose, r < 1 px: each pixel holds only its own point at distance 0 (alpha 1).
+    out = renderer(image, *camera_batch(1, 16, 24, rotvec=(0, 0, 0), translation=(0, 0, 0)))
+    torch.testing.assert_close(out.image, image, atol=1e-5, rtol=0)
+    # A sideways move of several pixels uncovers a band at one edge: there the output is what
+    # the same weights decode without compositing; where alpha is 1, the moved source colours.
+    cameras = camera_batch(1, 16, 24, rotvec=(0, 0, 0), translation=(-0.5, 0, 0))
+    out = renderer(image, *cameras)
+    decoder_only = tiny_renderer(splat_radius=0.9, splat_rgb=True).eval()
+    decoder_only.load_state_dict(renderer.state_dict())
+    decoded = decoder_only(image, *cameras).image
+    holes = out.alpha[0, 0] == 0
+    assert holes.any() and not holes.all()
+    torch.testing.assert_close(out.image[0][:, holes], decoded[0][:, holes], atol=1e-6, rtol=0)
+    # Elsewhere the part not painted by the decoder is a premultiplied colour in [0, alpha].
+    premultiplied = out.image - (1 - out.alpha) * decoded
+    assert (premultiplied >= -1e-6).all() and (premultiplied <= out.alpha + 1e-6).all()
+
+
+def test_over_composite_needs_splat_rgb():
+    with pytest.raises(ValueError, match="composite"):
+        tiny_renderer(composite="over")
+
+
 def test_gradients_reach_depth_net_and_encoder_through_the_splatter():
     torch.manual_seed(2)
     renderer = tiny_renderer()
