@@ -115,21 +115,9 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
+# The reported split; checkpoints are chosen on the holdout above, never on this one.
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='splits/val_5of5.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+    val_dataloader, dataset=dict(val_dataloader['dataset'], ann_file='splits/val_5of5.json'))
 # ann_file=None: the metric builds its ground truth from the dataloader's own dataset, so it
 # follows any data_root / ann_file override (box areas are w*h, as in the Indoor json).
 val_evaluator = dict(type='CocoMetric', ann_file=None, metric='bbox', format_only=False,
