@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from danr_renderer.atomic_io import atomic_write_text
+
 
 def machine_description() -> str:
     """CPU count and model, torch and Python versions, as one line."""
@@ -35,6 +37,4 @@ def write_section(path: Path, heading: str, body: str) -> None:
         lines[start:end] = section
     else:
         lines += ["", *section]
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text("\n".join(lines).rstrip("\n") + "\n")
-    temporary.replace(path)
+    atomic_write_text(path, "\n".join(lines).rstrip("\n") + "\n")

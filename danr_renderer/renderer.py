@@ -20,8 +20,7 @@ The paper's setting is r = 4, K = 128.
 from __future__ import annotations
 
 import inspect
-import os
-import tempfile
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .atomic_io import atomic_write_bytes
 from .geometry import project, rotvec_to_matrix, scale_intrinsics, transform_points, unproject
 from .networks import FeatureEncoder, HourglassDepthNet, ImageDecoder
 from .splatting import BACKENDS, FALLOFFS, splat_points
@@ -176,15 +176,10 @@ class NovelViewRenderer(nn.Module):
         }
         if extra is not None:
             payload["extra"] = extra
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(handle)
-        try:
-            torch.save(payload, tmp_name)
-            os.replace(tmp_name, path)
-        finally:
-            if os.path.exists(tmp_name):
-                os.remove(tmp_name)
+        atomic_write_bytes(path, buffer.getvalue())
 
     @classmethod
     def load_checkpoint(cls, path: str | Path, map_location: str | torch.device = "cpu") -> "NovelViewRenderer":

@@ -48,6 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from danr_renderer.atomic_io import atomic_write_json  # noqa: E402
 from danr_renderer.augment import AugmentError, AugmentSettings, run_augmentation  # noqa: E402
 from danr_renderer.augment.records import file_sha256  # noqa: E402
 
@@ -216,7 +217,12 @@ def load_split_tool():
 
 
 SPLIT_TOOL = load_split_tool()
-write_json_atomic = SPLIT_TOOL.write_json_atomic  # (obj, path): temp file + rename
+
+
+def write_json_atomic(obj, path: Path) -> None:
+    """json.dumps(obj) (default settings) to path atomically, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, obj)
 
 
 # ---------------------------------------------------------------------------------------------

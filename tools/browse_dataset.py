@@ -15,12 +15,16 @@ import argparse
 import colorsys
 import json
 import math
-import os
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from danr_renderer.atomic_io import atomic_write_bytes  # noqa: E402
 
 
 def category_colors(category_ids: list[int]) -> dict[int, tuple[int, int, int]]:
@@ -143,11 +147,11 @@ def main(argv=None) -> None:
         [np.concatenate(tiles[r * columns : (r + 1) * columns], axis=1) for r in range(rows)],
         axis=0,
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.stem + ".tmp.png")
-    if not cv2.imwrite(str(tmp), sheet):
+    ok, png = cv2.imencode(".png", sheet)
+    if not ok:
         raise SystemExit(f"{args.out}: cannot write the sheet")
-    os.replace(tmp, args.out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(args.out, png.tobytes())
     print(f"wrote {args.out}: {count} images from {args.ann_file}")
 
 

@@ -18,8 +18,6 @@ so every scene can be rebuilt on its own. The same arguments always give the sam
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from collections import Counter
@@ -32,6 +30,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from danr_renderer.atomic_io import atomic_write_bytes, atomic_write_json  # noqa: E402
 from danr_renderer.data.realestate10k_cameras import CameraFrame, write_camera_file  # noqa: E402
 from danr_renderer.data.synthetic import (  # noqa: E402
     CLASS_NAMES,
@@ -57,12 +56,6 @@ def encode_png(rgb: torch.Tensor) -> bytes:
     if not ok:
         raise RuntimeError("OpenCV failed to encode a PNG")
     return encoded.tobytes()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -126,8 +119,8 @@ def write_dataset(args: argparse.Namespace) -> dict:
             png = encode_png(view.rgb)
             timestamp = frame * FRAME_INTERVAL_US
             file_name = f"{name}_{frame:04d}.png"
-            write_atomic(image_dir / file_name, png)
-            write_atomic(frame_dir / f"{timestamp}.png", png)
+            atomic_write_bytes(image_dir / file_name, png)
+            atomic_write_bytes(frame_dir / f"{timestamp}.png", png)
             camera_rows.append(
                 CameraFrame(timestamp, intrinsics_normalised, world_to_camera.numpy())
             )
@@ -173,9 +166,7 @@ def write_dataset(args: argparse.Namespace) -> dict:
             for i, name in enumerate(CLASS_NAMES)
         ],
     }
-    write_atomic(
-        args.out / "detection" / "annotations.json", json.dumps(coco, indent=1).encode("utf-8")
-    )
+    atomic_write_json(args.out / "detection" / "annotations.json", coco, indent=1)
 
     elapsed = time.perf_counter() - start_time
     per_class = ", ".join(f"{name} {boxes_per_class[name]}" for name in CLASS_NAMES)

@@ -29,10 +29,14 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from danr_renderer.atomic_io import atomic_write_json  # noqa: E402
 
 # Seeded group orders tried by the whole-group rule; the one meeting the ratio best is kept.
 GROUP_ORDERS_TRIED = 64
@@ -169,20 +173,6 @@ def subset_coco(coco, images):
     return subset
 
 
-def write_json_atomic(obj, path):
-    """Write JSON to path via a temp file in the same folder and a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix='.tmp_', suffix='.json')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f)
-        os.replace(tmp_path, path)
-    except BaseException:
-        os.unlink(tmp_path)
-        raise
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('ann_file', help='COCO annotation json to split (left untouched)')
@@ -223,8 +213,9 @@ def main(argv=None):
             print(summary)
     except (OSError, ValueError) as err:
         sys.exit(f'split_dataset: {args.ann_file}: {err}')
+    os.makedirs(args.out, exist_ok=True)
     for name, images in outputs.items():
-        write_json_atomic(subset_coco(coco, images), os.path.join(args.out, name))
+        atomic_write_json(os.path.join(args.out, name), subset_coco(coco, images))
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+from ..atomic_io import atomic_replace
 from ..data.coco_io import write_json_atomic
 from .records import (
     ANNOTATIONS_NAME,
@@ -163,13 +164,14 @@ def summarize_records(records: list[dict]) -> dict:
 
 def _place(source: Path, target: Path) -> None:
     """Hard-link (or copy) source to target through a temporary name, atomically."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+
+    def link_or_copy(tmp: Path) -> None:
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+
+    atomic_replace(target, link_or_copy)
 
 
 def merge_shard_dirs(

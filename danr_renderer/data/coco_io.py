@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .image_io import atomic_write_bytes
+from ..atomic_io import atomic_write_json
 
 __all__ = [
     "CocoFormatError",
@@ -293,6 +293,5 @@ def fit_boxes_to_image(
 
 
 def write_json_atomic(path: str | os.PathLike, document) -> None:
-    """Write a JSON document to path atomically (temporary file + os.replace)."""
-    payload = json.dumps(document, indent=None, separators=(",", ":"), sort_keys=False)
-    atomic_write_bytes(path, payload.encode("utf-8"))
+    """Write a JSON document to path atomically in the augment outputs' compact format."""
+    atomic_write_json(path, document, indent=None, separators=(",", ":"), sort_keys=False)

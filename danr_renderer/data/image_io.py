@@ -11,7 +11,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["ImageReadError", "LoadedImage", "read_image_rgb", "write_image_atomic", "atomic_write_bytes"]
+from ..atomic_io import atomic_write_bytes
+
+__all__ = ["ImageReadError", "LoadedImage", "read_image_rgb", "write_image_atomic"]
 
 
 class ImageReadError(Exception):
@@ -89,19 +91,6 @@ def read_image_rgb(path: str | os.PathLike) -> LoadedImage:
         raise ImageReadError(f"unsupported channel count {pixels.shape[2]}")
     rgb = _to_unit_range(np.ascontiguousarray(pixels), conversions)
     return LoadedImage(rgb=rgb, conversions=conversions)
-
-
-def atomic_write_bytes(path: str | os.PathLike, payload: bytes) -> None:
-    """Write payload to path through a temporary file in the same folder and os.replace.
-
-    A reader (or a resumed run) sees either the old file or the complete new one, never a
-    partial write.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(payload)
-    os.replace(tmp, path)
 
 
 def write_image_atomic(path: str | os.PathLike, rgb: np.ndarray, jpeg_quality: int = 95) -> None:

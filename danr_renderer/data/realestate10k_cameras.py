@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..atomic_io import atomic_write_text
 from ..geometry import relative_pose
 
 __all__ = ["CameraFrame", "read_camera_file", "write_camera_file", "frame_intrinsics", "frame_pair_pose"]
@@ -68,14 +68,12 @@ def read_camera_file(path: str | os.PathLike) -> list[CameraFrame]:
 
 def write_camera_file(path: str | os.PathLike, frames: list[CameraFrame]) -> None:
     """Write frames in the camera-file format (no URL header), atomically."""
-    path = Path(path)
-    tmp_path = path.with_name(path.name + ".tmp")
-    with open(tmp_path, "w", encoding="utf-8") as handle:
-        for frame in frames:
-            numbers = [*frame.intrinsics_normalised.tolist(), 0.0, 0.0]
-            numbers += frame.world_to_camera.reshape(-1).tolist()
-            handle.write(str(int(frame.timestamp)) + " " + " ".join(f"{x:.9g}" for x in numbers) + "\n")
-    os.replace(tmp_path, path)
+    rows = []
+    for frame in frames:
+        numbers = [*frame.intrinsics_normalised.tolist(), 0.0, 0.0]
+        numbers += frame.world_to_camera.reshape(-1).tolist()
+        rows.append(str(int(frame.timestamp)) + " " + " ".join(f"{x:.9g}" for x in numbers) + "\n")
+    atomic_write_text(path, "".join(rows))
 
 
 def frame_intrinsics(
