@@ -54,6 +54,20 @@ def test_writes_the_schema_with_finite_values(tool, tiny_checkpoint, tmp_path):
     assert result["settings"]["num_pairs"] == 2 and result["settings"]["targets"] == "paper4"
 
 
+def test_grid_shows_one_row_per_requested_pair(tool, tiny_checkpoint, tmp_path):
+    import cv2
+
+    grid = tmp_path / "grid.png"
+    tool.main(["--checkpoint", str(tiny_checkpoint), "--num-pairs", "3", "--size", "48",
+               "--out", str(tmp_path / "eval.json"), "--grid", str(grid), "--grid-rows", "2"])
+    picture = cv2.imread(str(grid))
+    assert picture is not None
+    # Tiles are 128 px high plus a caption strip: 2 rows, not 3.
+    assert 2 * 128 <= picture.shape[0] < 3 * 128
+    # Five tiles per row: source, truth, renderer, homography, identity (each >= 128 px wide).
+    assert picture.shape[1] >= 5 * 128
+
+
 def test_trajectory_pairs_follow_the_camera_path(tool):
     pair = tool.make_pair(1, seed=3, size=32, render_scale=1, targets="trajectory", max_frame_gap=5)
     # The eq. 2 pose carries source-frame points to the oracle target frame: check with the

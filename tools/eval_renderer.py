@@ -21,6 +21,7 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from danr_renderer.augment.preview import PreviewRow, Tile, compose_grid  # noqa: E402
 from danr_renderer.boxes import transfer_boxes  # noqa: E402
 from danr_renderer.data.synthetic import (  # noqa: E402
     SyntheticView,
@@ -41,6 +42,7 @@ from danr_renderer.geometry import (  # noqa: E402
 from danr_renderer.metrics import perceptual_distance, psnr, ssim  # noqa: E402
 from danr_renderer.networks import VGG19Features  # noqa: E402
 from danr_renderer.renderer import NovelViewRenderer  # noqa: E402
+from danr_renderer.data.image_io import write_image_atomic  # noqa: E402
 from danr_renderer.splatting import splat_points  # noqa: E402
 
 DEFAULT_CHECKPOINT = REPO_ROOT / "checkpoints" / "danr_synthetic_demo.pth"
@@ -191,9 +193,20 @@ def _image(view: SyntheticView) -> torch.Tensor:
     return view.rgb.permute(2, 0, 1)[None].float()
 
 
+def _tile(image: torch.Tensor, caption: str, view: SyntheticView | None = None) -> Tile:
+    """(1, 3, H, W) image in [0, 1] -> a preview tile, with the view's true boxes when given."""
+    rgb = (image[0].permute(1, 2, 0).clamp(0, 1).cpu().numpy() * 255).round().astype(np.uint8)
+    boxes = [(box.xyxy, box.class_name) for box in view.boxes] if view is not None else []
+    return Tile(rgb, caption, boxes)
+
+
 def evaluate(renderer: NovelViewRenderer, num_pairs: int, seed: int, size: int, targets: str,
-             max_frame_gap: int, device: str = "cpu") -> dict:
-    """Run the evaluation; returns the JSON-ready result dict (schema in the --help epilog)."""
+             max_frame_gap: int, device: str = "cpu", grid_rows: list[PreviewRow] | None = None,
+             num_grid_rows: int = 0) -> dict:
+    """Run the evaluation; returns the JSON-ready result dict (schema in the --help epilog).
+
+    With `grid_rows`, the first `num_grid_rows` pairs are appended to it as picture rows:
+    source (true boxes), truth (oracle boxes), renderer, homography, identity."""
     renderer = renderer.to(device).eval()
     scale = renderer.render_scale
     instrument = VGG19Features().to(device)
@@ -221,6 +234,12 @@ def evaluate(renderer: NovelViewRenderer, num_pairs: int, seed: int, size: int, 
                 image_scores[method]["ssim"].append(float(ssim(prediction, truth)[0]))
                 image_scores[method]["perceptual"].append(
                     float(perceptual_distance(prediction, truth, instrument)[0]))
+            if grid_rows is not None and index < num_grid_rows:
+                captions = {m: f"{m} {image_scores[m]['psnr'][-1]:.1f} dB" for m in IMAGE_METHODS}
+                grid_rows.append(PreviewRow(
+                    _tile(source, f"source {index}", pair.source),
+                    [_tile(truth, "truth (oracle)", pair.target)]
+                    + [_tile(predictions[m], captions[m]) for m in ("renderer", "homography", "identity")]))
         predicted_depth = output.depth[0, 0].cpu()
         depths = {
             "renderer": predicted_depth,
@@ -257,6 +276,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="--targets trajectory: largest frame gap G (default 30, the paper's)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--out", type=Path, required=True, help="output JSON file")
+    parser.add_argument("--grid", type=Path, default=None,
+                        help="also write a PNG: per pair the source, the true target and each method's image")
+    parser.add_argument("--grid-rows", type=int, default=6, help="pairs shown in --grid (default 6)")
     args = parser.parse_args(argv)
     if args.num_pairs < 1 or args.size < 16 or args.max_frame_gap < 1:
         parser.error("need --num-pairs >= 1, --size >= 16 and --max-frame-gap >= 1")
@@ -270,8 +292,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     renderer = NovelViewRenderer.load_checkpoint(args.checkpoint, map_location=args.device)
+    grid_rows: list[PreviewRow] = []
     result = evaluate(renderer, args.num_pairs, args.seed, args.size, args.targets, args.max_frame_gap,
-                      args.device)
+                      args.device, grid_rows, args.grid_rows if args.grid else 0)
+    if args.grid:
+        write_image_atomic(args.grid, compose_grid(grid_rows, tile_height=max(args.size, 128)))
     result["settings"] = {
         "checkpoint": str(args.checkpoint),
         "num_pairs": args.num_pairs,
