@@ -6,7 +6,6 @@ pytest.importorskip("mmdet")
 import math  # noqa: E402
 
 import torch  # noqa: E402
-from mmdet.models.dense_heads import CenterNetHead  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 

@@ -62,7 +62,7 @@ def load_coco(path):
         except json.JSONDecodeError as err:
             raise ValueError(f'not valid JSON ({err})') from err
     if not isinstance(coco, dict):
-        raise ValueError(f'top level must be a JSON object')
+        raise ValueError('top level must be a JSON object')
     for key in ('images', 'annotations'):
         if not isinstance(coco.get(key), list):
             raise ValueError(f'missing list "{key}"')
