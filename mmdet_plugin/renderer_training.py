@@ -84,7 +84,8 @@ class DANRRendererModel(BaseModel):
     """The renderer with its discriminator and losses, for MMEngine's Runner.
 
     Args:
-        renderer: NovelViewRenderer constructor arguments.
+        renderer: NovelViewRenderer constructor arguments; None with `generator_init`: that
+            checkpoint's own.
         discriminator: MultiscaleDiscriminator constructor arguments.
         loss: GeneratorLoss constructor arguments (lambdas, gan_mode, content network); the
             discriminator loss uses the same gan_mode.
@@ -92,6 +93,11 @@ class DANRRendererModel(BaseModel):
             (default: full VGG19 widths, seed 0, no weights file). Values are comparable only
             between runs with the same settings; tools/eval_renderer.py uses the default.
         data_preprocessor: config or module; default RendererDataPreprocessor.
+        generator_init: a renderer checkpoint (NovelViewRenderer.save_checkpoint, e.g. the
+            shipped checkpoints/danr_synthetic_demo.pth) whose weights the generator starts
+            from in `init_weights`, to fine-tune it; its config must equal `renderer`'s. The
+            discriminator starts fresh. (`load_from` instead restores a whole training
+            checkpoint.)
     A batch is the dict of RealEstate10KPairs samples. The renderer renders (B, 3, sH, sW);
     targets must have that size (s = render_scale; the configs use s = 1).
     """
@@ -103,17 +109,33 @@ class DANRRendererModel(BaseModel):
         loss: dict | None = None,
         perceptual: dict | None = None,
         data_preprocessor: dict | torch.nn.Module | None = None,
+        generator_init: str | None = None,
         init_cfg: dict | None = None,
     ):
         if data_preprocessor is None:
             data_preprocessor = RendererDataPreprocessor()
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if renderer is None and generator_init is not None:
+            renderer = NovelViewRenderer.load_checkpoint(generator_init).to_config()
         self.generator = NovelViewRenderer(**(renderer or {}))
         self.discriminator = MultiscaleDiscriminator(**(discriminator or {}))
         loss = dict(loss or {})
         self.generator_loss = GeneratorLoss(**loss)
         self.discriminator_loss = DiscriminatorLoss(loss.get("gan_mode", "lsgan"))
         self.perceptual_net = VGG19Features(**(perceptual or {}))
+        self.generator_init = generator_init
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.generator_init is None:
+            return
+        pretrained = NovelViewRenderer.load_checkpoint(self.generator_init)
+        if pretrained.to_config() != self.generator.to_config():
+            raise ValueError(
+                f"DANRRendererModel: generator_init {self.generator_init} was made with renderer "
+                f"config {pretrained.to_config()}, but this model's is {self.generator.to_config()}"
+            )
+        self.generator.load_state_dict(pretrained.state_dict())
 
     def render(self, data: dict) -> torch.Tensor:
         """Novel views (B, 3, sH, sW) of a preprocessed batch, checked against the targets."""

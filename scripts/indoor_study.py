@@ -3,8 +3,8 @@
 
     python scripts/indoor_study.py --data-root ../shared/data/indoor_objects --out work_dirs/study
         [--renderer CKPT] [--splits 1/9 3/7] [--protocols sequence image] [--arms na aug]
-        [--seeds 0 1] [--iters 1200] [--backbone effnet|resnet18] [--render-size 256]
-        [--threads 1] [--smoke]
+        [--seeds 0 1] [--iters 1200] [--backbone effnet|resnet18] [--render-size 128]
+        [--adapt-iters 400] [--threads 1] [--smoke]
 
 From the raw COCO set to the results table:
 1. splits (tools/split_dataset.py, seed 0) into OUT/splits/<protocol>/, never into the data
@@ -12,9 +12,12 @@ From the raw COCO set to the results table:
    on one side (the honest protocol; the holdout is the last 10% of frames of each training
    sequence); "image" assigns frames at random (the paper's rule; near-duplicate neighbouring
    frames then sit on both sides);
-2. for +Aug, the DANR views of each split's fit images, rendered once per split into
-   OUT/views/<protocol>/<split>/ with the offline augmentation library (resumable); no view of
-   a holdout or reported image is rendered;
+2. for +Aug, per split: the renderer adapted to the split's fit images (--adapt-iters > 0:
+   synthetic scenes textured with patches of the fit images, tools/make_synthetic_dataset.py
+   --photo-textures, then --renderer fine-tuned on them with configs/renderer/
+   photo_finetune_128.py, into OUT/renderers/<protocol>/<split>/), then the DANR views of the
+   fit images rendered with it into OUT/views/<protocol>/<split>/ by the offline augmentation
+   library (resumable). No holdout or reported image is read by the renderer or rendered;
 3. per backbone, protocol, split, seed and arm: tools/train.py in a subprocess
    (configs/study/, --cfg-options for the data paths, seed and schedule), the checkpoint chosen
    on the holdout file (save_best), then tools/test.py on the reported val file;
@@ -26,13 +29,20 @@ finished is only tested, an interrupted training resumes from its last checkpoin
 with other settings (iterations, input size, renderer, ...) stop the run with an error: use
 another --out.
 
+Several workers may run on one --out at once (e.g. the same command once per GPU or core, or
+`--arms na` beside `--arms aug`): each run and each split's renderer/views are claimed with a
+file lock, a worker skips what another one holds, and results.json is updated under a lock.
+
 --smoke: 12 fit / 4 holdout / 8 val images per split, 128x96 input, batch 4, 2 iterations,
-seed 0, 64-pixel render canvas (each unless given explicitly): the whole pipeline in a few
+seed 0, 64-pixel render canvas, 2 adaptation iterations on 2 small scenes (each unless given
+explicitly): the whole pipeline in a few
 minutes on CPU. CI runs this (tests/test_indoor_study.py); the full study is run by hand.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import importlib.util
 import json
 import math
@@ -48,7 +58,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from danr_renderer.atomic_io import atomic_write_json  # noqa: E402
+from danr_renderer.atomic_io import atomic_write_json, atomic_write_text  # noqa: E402
 from danr_renderer.augment import AugmentError, AugmentSettings, run_augmentation  # noqa: E402
 from danr_renderer.augment.records import file_sha256  # noqa: E402
 
@@ -70,8 +80,15 @@ PROTOCOL_SPLIT_ARGS = {'sequence': ['--group-key', 'sequence', '--order-key', 'f
 SPLIT_SEED = 0
 HOLDOUT_FRACTION = 0.1
 VALIDATIONS_PER_RUN = 6  # holdout evaluations (checkpoint candidates) per training run
-FULL = dict(iters=1200, input_size=(320, 192), batch_size=8, render_size=256, seeds=[0, 1])
-SMOKE = dict(iters=2, input_size=(128, 96), batch_size=4, render_size=64, seeds=[0])
+FULL = dict(iters=1200, input_size=(320, 192), batch_size=8, render_size=128, seeds=[0, 1],
+            adapt_iters=400)
+SMOKE = dict(iters=2, input_size=(128, 96), batch_size=4, render_size=64, seeds=[0],
+             adapt_iters=2)
+# The photo-textured synthetic data a split's renderer is fine-tuned on (full, smoke).
+ADAPT_DATA = {False: dict(scenes=24, views=30, size=128), True: dict(scenes=2, views=4, size=64)}
+ADAPT_DATA_SEED = 1  # not the demo renderer's training seed (0): other rooms
+ADAPT_CONFIG = REPO / 'configs' / 'renderer' / 'photo_finetune_128.py'
+
 SMOKE_IMAGES = {'fit': 12, 'holdout': 4, 'val': 8}
 SPLIT_PARTS = ('fit', 'holdout', 'val')
 DEFAULT_RENDERER = REPO / 'checkpoints' / 'danr_synthetic_demo.pth'
@@ -131,17 +148,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--render-size', type=int, default=None,
                         help=f'renderer canvas side (default {FULL["render_size"]}; smoke '
                         f'{SMOKE["render_size"]})')
+    parser.add_argument('--adapt-iters', type=int, default=None,
+                        help='iterations of fine-tuning --renderer per split on synthetic scenes '
+                        'textured with the split\'s fit images; 0 uses --renderer as it is '
+                        f'(default {FULL["adapt_iters"]}; smoke {SMOKE["adapt_iters"]})')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch/OpenMP threads of the rendering and of each subprocess')
     parser.add_argument('--smoke', action='store_true',
                         help='a few images, tiny input, a few iterations: checks the pipeline')
     args = parser.parse_args(argv)
     defaults = SMOKE if args.smoke else FULL
-    for name in ('seeds', 'iters', 'render_size'):
+    for name in ('seeds', 'iters', 'render_size', 'adapt_iters'):
         if getattr(args, name) is None:
             setattr(args, name, defaults[name])
     if args.iters < 1:
         parser.error(f'--iters must be positive, got {args.iters}')
+    if args.adapt_iters < 0:
+        parser.error(f'--adapt-iters must be >= 0, got {args.adapt_iters}')
     if args.threads < 1:
         parser.error(f'--threads must be positive, got {args.threads}')
     return args
@@ -165,9 +188,10 @@ def plan_runs(backbone: str, protocols, splits, arms, seeds) -> list[Run]:
 # resume
 
 
-def run_settings(run: Run, settings: dict, renderer_sha256: str | None) -> dict:
-    """The settings a run's record must carry to count as done in this study."""
-    return dict(settings, renderer_sha256=renderer_sha256 if run.arm == 'aug' else None)
+def run_settings(run: Run, settings: dict, renderer: dict | None) -> dict:
+    """The settings a run's record must carry to count as done in this study; `renderer`
+    (the +Aug arm's base checkpoint hash, canvas and adaptation) only counts for +Aug."""
+    return dict(settings, renderer=renderer if run.arm == 'aug' else None)
 
 
 def is_finished(record: dict | None) -> bool:
@@ -225,8 +249,38 @@ def write_json_atomic(obj, path: Path) -> None:
     atomic_write_json(path, obj)
 
 
+@contextlib.contextmanager
+def file_lock(path: Path, wait: bool):
+    """Hold an exclusive lock on `path` (created if needed) for the with-block; yields False
+    instead when `wait` is False and another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a') as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def update_results(results_path: Path, keys: tuple[str, ...], value) -> dict:
+    """Set results[keys[0]]...[keys[-1]] = value in results.json under a lock, keeping what
+    other workers wrote meanwhile; returns the merged results."""
+    with file_lock(results_path.with_name(results_path.name + '.lock'), wait=True):
+        merged = read_json(results_path, 'results') if results_path.is_file() else {}
+        node = merged
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+        write_json_atomic(merged, results_path)
+    return merged
+
+
 # ---------------------------------------------------------------------------------------------
-# splits and views
+# splits, renderers and views
 
 
 def spread_subset(images: list[dict], count: int, annotated_ids: set) -> list[dict]:
@@ -275,6 +329,37 @@ def describe_split(files: dict) -> dict:
         if sequences:
             summary[f'{part}_sequences'] = sequences
     return summary
+
+
+def adapt_renderer(fit_file: Path, img_dir: Path, base: Path, iters: int, work_dir: Path,
+                   smoke: bool, threads: int) -> dict:
+    """Fine-tune `base` on synthetic scenes textured with patches of the fit images (resumable);
+    returns a summary whose 'checkpoint' is the adapted renderer."""
+    data = ADAPT_DATA[smoke]
+    data_dir, train_dir = work_dir / 'data', work_dir / 'train'
+    python = sys.executable
+    started = time.perf_counter()
+    if not (data_dir / 'detection' / 'annotations.json').is_file():  # written last
+        run_subprocess([python, str(REPO / 'tools' / 'make_synthetic_dataset.py'),
+                        '--out', str(data_dir), '--num-scenes', str(data['scenes']),
+                        '--views-per-scene', str(data['views']), '--size', str(data['size']),
+                        '--seed', str(ADAPT_DATA_SEED), '--photo-textures', str(fit_file),
+                        '--photo-img-dir', str(img_dir)], work_dir / 'data.log', threads)
+    data_wall = time.perf_counter() - started
+    checkpoint = train_dir / 'renderer_final.pth'
+    if not checkpoint.is_file():
+        command = [python, str(REPO / 'tools' / 'train.py'), str(ADAPT_CONFIG),
+                   '--work-dir', str(train_dir)]
+        if (train_dir / 'last_checkpoint').is_file():
+            command.append('--resume')
+        command += ['--cfg-options', f'model.generator_init={base.resolve()}',
+                    f'train_dataloader.dataset.root={(data_dir / "video").resolve()}',
+                    f'train_dataloader.dataset.image_size={data["size"]}',
+                    f'train_cfg.max_iters={iters}']
+        run_subprocess(command, work_dir / 'train.log', threads)
+    return dict(checkpoint=str(checkpoint), sha256=file_sha256(checkpoint), iters=iters,
+                trained_on=str(fit_file), synthetic=data,
+                wall_s=round(time.perf_counter() - started, 1), data_wall_s=round(data_wall, 1))
 
 
 def render_views(fit_file: Path, img_dir: Path, views_dir: Path, renderer: Path,
@@ -558,6 +643,17 @@ def format_report(results: dict) -> str:
     for key, split in results.get('splits', {}).items():
         lines.append(f'| {key} | {split["fit"]} | {split["holdout"]} | {split["val"]} | '
                      f'{split.get("fit_sequences", "")} | {split.get("val_sequences", "")} |')
+    if results.get('renderers'):
+        lines += ['', '## Renderers (fine-tuned per split on synthetic scenes textured with '
+                  'patches of its fit images)', '',
+                  '| protocol/split | base | iterations | synthetic views | wall s | sha256 |',
+                  '|---|---|---|---|---|---|']
+        base = Path((study.get('renderer') or {}).get('base', '?')).name
+        for key, adapted in results['renderers'].items():
+            synthetic = adapted['synthetic']
+            lines.append(f'| {key} | {base} | {adapted["iters"]} | {synthetic["scenes"]} scenes '
+                         f'x {synthetic["views"]} at {synthetic["size"]} px | '
+                         f'{adapted["wall_s"]} | {adapted["sha256"][:12]} |')
     if results.get('views'):
         lines += ['', '## Rendered views (of the fit images only)', '',
                   '| protocol/split | sources | views | boxes kept | boxes dropped | wall s |',
@@ -616,8 +712,8 @@ def plot_results(results: dict, png_path: Path) -> None:
 
 
 def write_outputs(results: dict, out: Path) -> None:
-    write_json_atomic(results, out / 'results.json')
-    (out / 'results.md').write_text(format_report(results))
+    """results.md and results.png (results.json is kept up to date by update_results)."""
+    atomic_write_text(out / 'results.md', format_report(results))
     plot_results(results, out / 'results.png')
 
 
@@ -638,6 +734,56 @@ def check_inputs(args: argparse.Namespace) -> None:
                          'checkpoint (tools/train.py configs/renderer/..., or drop --arms aug)')
 
 
+def prepare_views(args: argparse.Namespace, protocol: str, split: str, fit_file: Path,
+                  results_path: Path, wait: bool) -> bool:
+    """The split's renderer (adapted unless --adapt-iters 0) and its views of the fit images,
+    under the split's lock; False when another worker holds it and `wait` is False."""
+    key = f'{protocol}/{split}'
+    with file_lock(args.out / 'views' / protocol / f'{split}.lock', wait) as held:
+        if not held:
+            return False
+        renderer = args.renderer
+        if args.adapt_iters:
+            print(f'adapting the renderer to the fit images of {key}', flush=True)
+            adapted = adapt_renderer(fit_file, args.data_root / 'images', args.renderer,
+                                     args.adapt_iters, args.out / 'renderers' / protocol / split,
+                                     args.smoke, args.threads)
+            update_results(results_path, ('renderers', key), adapted)
+            renderer = Path(adapted['checkpoint'])
+        # Resuming a finished rendering only checks it (and refuses views made with another
+        # renderer or canvas size).
+        print(f'rendering the views of {key} (fit images)', flush=True)
+        views = render_views(fit_file, args.data_root / 'images',
+                             args.out / 'views' / protocol / split, renderer, args.render_size)
+        update_results(results_path, ('views', key), views)
+    return True
+
+
+def run_one(run: Run, args: argparse.Namespace, settings: dict, files: dict,
+            results_path: Path, label: str) -> bool:
+    """Train and test one run under its lock; False when another worker holds it."""
+    run_dir = args.out / 'runs' / run.key
+    with file_lock(run_dir / 'worker.lock', wait=False) as held:
+        if not held:
+            print(f'{label} {run.key}: another worker holds it; skipped', flush=True)
+            return False
+        done = read_json(results_path, 'results').get('runs', {}).get(run.key)
+        if is_finished(done):  # finished by another worker since this one started
+            return True
+        views_dir = args.out / 'views' / run.protocol / run.split if run.arm == 'aug' else None
+        print(f'{label} {run.key}: training', flush=True)
+        options = run_options(run, settings, args.data_root, files, views_dir)
+        claim_run_dir(run_dir, settings)
+        outcome = train_and_test(run, run_dir, options, args.threads)
+        update_results(results_path, ('runs', run.key),
+                       dict(asdict(run), key=run.key, settings=settings, **outcome))
+    metrics = outcome['metrics']
+    print(f'{label} {run.key}: AP {fmt(metrics["AP"])} AP50 {fmt(metrics["AP50"])} '
+          f'(best holdout iter {outcome["best_iter"]}; train {outcome["train_wall_s"]:.0f} s, '
+          f'test {outcome["test_wall_s"]:.0f} s)', flush=True)
+    return True
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     # mmengine imports pkg_resources, whose deprecation notice would interleave the progress.
@@ -646,21 +792,14 @@ def main(argv=None) -> int:
     try:
         check_inputs(args)
         settings = study_settings(args)
-        renderer_sha = file_sha256(args.renderer) if 'aug' in args.arms else None
+        renderer = (dict(base=str(args.renderer), base_sha256=file_sha256(args.renderer),
+                         render_size=args.render_size, adapt_iters=args.adapt_iters)
+                    if 'aug' in args.arms else None)
         out = args.out
         results_path = out / 'results.json'
         results = read_json(results_path, 'results') if results_path.is_file() else {}
-        results.setdefault('runs', {})
-        results.setdefault('splits', {})
-        results.setdefault('views', {})
-        results['study'] = dict(
-            command=shlex.join(['python', 'scripts/indoor_study.py',
-                                *(sys.argv[1:] if argv is None else argv)]),
-            backbone=args.backbone, settings=settings,
-            renderer=str(args.renderer) if renderer_sha else None, renderer_sha256=renderer_sha,
-            render_size=args.render_size, data_root=str(args.data_root.resolve()))
         runs = plan_runs(args.backbone, args.protocols, args.splits, args.arms, args.seeds)
-        expected = {run.key: run_settings(run, settings, renderer_sha) for run in runs}
+        expected = {run.key: run_settings(run, settings, renderer) for run in runs}
         todo = pending_runs(runs, results, expected)
         print(f'indoor study: {len(runs)} runs, {len(runs) - len(todo)} already done, '
               f'{len(todo)} to do; output {out}', flush=True)
@@ -668,43 +807,41 @@ def main(argv=None) -> int:
         if todo and 'aug' in args.arms:
             import torch
             torch.set_num_threads(args.threads)
-        files, rendered = {}, set()
-        for protocol in args.protocols:
-            split_files = make_splits(args.data_root / 'annotations.json',
-                                      out / 'splits' / protocol, protocol, args.splits,
-                                      args.smoke)
-            for tag, parts in split_files.items():
-                files[(protocol, tag)] = parts
-                results['splits'][f'{protocol}/{tag}'] = describe_split(parts)
+        files = {}
+        with file_lock(out / 'splits.lock', wait=True):
+            for protocol in args.protocols:
+                split_files = make_splits(args.data_root / 'annotations.json',
+                                          out / 'splits' / protocol, protocol, args.splits,
+                                          args.smoke)
+                for tag, parts in split_files.items():
+                    files[(protocol, tag)] = parts
+                    update_results(results_path, ('splits', f'{protocol}/{tag}'),
+                                   describe_split(parts))
 
-        for index, run in enumerate(todo, 1):
-            views_dir = None
-            if run.arm == 'aug':
-                views_dir = out / 'views' / run.protocol / run.split
-                view_key = f'{run.protocol}/{run.split}'
-                # Once per split and session: resuming a finished rendering only checks it
-                # (and refuses views made with another renderer or canvas size).
-                if view_key not in rendered:
-                    rendered.add(view_key)
-                    print(f'rendering the views of {view_key} (fit images)', flush=True)
-                    results['views'][view_key] = render_views(
-                        files[(run.protocol, run.split)]['fit'], args.data_root / 'images',
-                        views_dir, args.renderer, args.render_size)
-                    write_json_atomic(results, results_path)
-            print(f'[{index}/{len(todo)}] {run.key}: training', flush=True)
-            options = run_options(run, settings, args.data_root, files[(run.protocol, run.split)],
-                                  views_dir)
-            claim_run_dir(out / 'runs' / run.key, expected[run.key])
-            outcome = train_and_test(run, out / 'runs' / run.key, options, args.threads)
-            results['runs'][run.key] = dict(asdict(run), key=run.key,
-                                            settings=expected[run.key], **outcome)
-            write_json_atomic(results, results_path)
-            metrics = outcome['metrics']
-            print(f'[{index}/{len(todo)}] {run.key}: AP {fmt(metrics["AP"])} '
-                  f'AP50 {fmt(metrics["AP50"])} (best holdout iter {outcome["best_iter"]}; '
-                  f'train {outcome["train_wall_s"]:.0f} s, test {outcome["test_wall_s"]:.0f} s)',
-                  flush=True)
-        results['study']['session_wall_s'] = round(time.perf_counter() - started, 1)
+        # Two passes: the first skips splits whose views another worker is preparing, the
+        # second waits for them. Runs another worker is training are left to it.
+        prepared, queue = set(), todo
+        for wait in (False, True):
+            deferred = []
+            for run in queue:
+                label = f'[{todo.index(run) + 1}/{len(todo)}]'
+                parts = files[(run.protocol, run.split)]
+                view_key = (run.protocol, run.split)
+                if run.arm == 'aug' and view_key not in prepared:
+                    if not prepare_views(args, run.protocol, run.split, parts['fit'],
+                                         results_path, wait):
+                        deferred.append(run)
+                        continue
+                    prepared.add(view_key)
+                run_one(run, args, expected[run.key], parts, results_path, label)
+            queue = deferred
+        study = dict(
+            command=shlex.join(['python', 'scripts/indoor_study.py',
+                                *(sys.argv[1:] if argv is None else argv)]),
+            backbone=args.backbone, settings=settings, renderer=renderer,
+            data_root=str(args.data_root.resolve()),
+            session_wall_s=round(time.perf_counter() - started, 1))
+        results = update_results(results_path, ('study',), study)
         write_outputs(results, out)
     except StudyError as error:
         print(f'indoor_study.py: error: {error}', file=sys.stderr)

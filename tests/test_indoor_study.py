@@ -51,11 +51,11 @@ _spec.loader.exec_module(train_tool)
 
 def test_command_line_defaults_full_and_smoke():
     full = study.parse_args(['--data-root', 'd', '--out', 'o'])
-    assert (full.iters, full.seeds, full.render_size) == (1200, [0, 1], 256)
+    assert (full.iters, full.seeds, full.render_size, full.adapt_iters) == (1200, [0, 1], 128, 400)
     assert full.splits == ['1of9', '3of7'] and full.protocols == ['sequence', 'image']
     assert full.arms == ['na', 'aug'] and full.backbone == 'effnet'
     smoke = study.parse_args(['--data-root', 'd', '--out', 'o', '--smoke'])
-    assert (smoke.iters, smoke.seeds, smoke.render_size) == (2, [0], 64)
+    assert (smoke.iters, smoke.seeds, smoke.render_size, smoke.adapt_iters) == (2, [0], 64, 2)
     assert study.study_settings(smoke)['input_size'] == [128, 96]
     # Explicit values win over the smoke defaults.
     mixed = study.parse_args(['--data-root', 'd', '--out', 'o', '--smoke', '--iters', '3',
@@ -120,8 +120,10 @@ def test_resume_skips_finished_runs_and_refuses_other_settings():
     assert [r.key for r in runs] == [
         'effnet/sequence/1of9/na/seed0', 'effnet/sequence/1of9/aug/seed0',
         'effnet/sequence/1of9/na/seed1', 'effnet/sequence/1of9/aug/seed1']
-    expected = {r.key: study.run_settings(r, settings, 'abc') for r in runs}
-    assert expected[runs[0].key]['renderer_sha256'] is None  # N.A. needs no renderer
+    renderer = {'base_sha256': 'abc', 'adapt_iters': 400}
+    expected = {r.key: study.run_settings(r, settings, renderer) for r in runs}
+    assert expected[runs[0].key]['renderer'] is None  # N.A. needs no renderer
+    assert expected[runs[1].key]['renderer'] == renderer
     done = hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 5.0)
     done['settings'] = expected[done['key']]
     nan_metric = hand_made_record('effnet', 'sequence', '1of9', 'aug', 0, 5.0)
@@ -141,6 +143,28 @@ def test_a_run_folder_refuses_other_settings(tmp_path):
     study.claim_run_dir(tmp_path / 'run', {'iters': 1200})  # the same run resumed
     with pytest.raises(study.StudyError, match='other settings'):
         study.claim_run_dir(tmp_path / 'run', {'iters': 2})
+
+
+def test_a_lock_held_elsewhere_is_reported_not_waited_for(tmp_path):
+    lock = tmp_path / 'runs' / 'a.lock'
+    with study.file_lock(lock, wait=False) as first:
+        assert first
+        # flock locks belong to an open file: a second open conflicts even in one process.
+        with study.file_lock(lock, wait=False) as second:
+            assert second is False
+    with study.file_lock(lock, wait=False) as again:
+        assert again
+
+
+def test_results_updates_keep_what_other_workers_wrote(tmp_path):
+    path = tmp_path / 'results.json'
+    study.update_results(path, ('runs', 'a'), {'AP': 1.0})
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), other={'x': 1})))  # a worker
+    merged = study.update_results(path, ('runs', 'b'), {'AP': 2.0})
+    assert merged == {'runs': {'a': {'AP': 1.0}, 'b': {'AP': 2.0}}, 'other': {'x': 1}}
+    assert json.loads(path.read_text()) == merged
+    study.update_results(path, ('study',), {'command': 'c'})
+    assert json.loads(path.read_text())['study'] == {'command': 'c'}
 
 
 def test_test_metrics_are_read_from_the_newest_session_in_percent(tmp_path):
@@ -332,6 +356,12 @@ def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_s
             assert not set(sources) & reported_ids
             assert not set(sources) & {image['id'] for image in parts['holdout']}
             assert len(sources) == 4 * len(fit_ids)  # the paper's four views
+
+            # Each split's renderer was fine-tuned on scenes textured with its fit images only.
+            renderer = json.loads((out / 'results.json').read_text())['renderers'][f'{protocol}/{tag}']
+            assert Path(renderer['trained_on']).name == f'fit_{tag}.json'
+            assert Path(renderer['checkpoint']).is_file() and renderer['iters'] == 2
+            assert views['info']['danr']['checkpoint'] == renderer['checkpoint']
 
 
 def test_smoke_report_files(smoke_study):

@@ -362,3 +362,25 @@ def test_preprocessor_accepts_pseudo_and_default_collate(tmp_path):
         torch.testing.assert_close(from_pseudo[key], expected)
         torch.testing.assert_close(from_default[key], expected)
     assert list(from_pseudo["clip"]) == ["a", "a"]
+
+
+def test_generator_init_starts_from_a_renderer_checkpoint(tmp_path):
+    """generator_init: the generator takes the file's architecture (renderer=None) and, after
+    init_weights, exactly its weights; a file made with another architecture is refused."""
+    from danr_renderer.renderer import NovelViewRenderer
+
+    plugin = _plugin()
+    tiny = {k: v for k, v in _TINY_MODEL.items() if k not in ("type", "renderer")}
+    torch.manual_seed(3)
+    source = NovelViewRenderer(**_TINY_MODEL["renderer"], splat_rgb=True, composite="over")
+    source.save_checkpoint(tmp_path / "base.pth")
+    model = plugin.DANRRendererModel(renderer=None, generator_init=str(tmp_path / "base.pth"), **tiny)
+    assert model.generator.to_config() == source.to_config()
+    model.init_weights()
+    for name, value in source.state_dict().items():
+        assert torch.equal(model.generator.state_dict()[name], value), name
+
+    other = dict(_TINY_MODEL["renderer"], feature_channels=4)
+    mismatched = plugin.DANRRendererModel(renderer=other, generator_init=str(tmp_path / "base.pth"), **tiny)
+    with pytest.raises(ValueError, match="base.pth was made with renderer config"):
+        mismatched.init_weights()

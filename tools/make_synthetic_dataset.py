@@ -13,6 +13,12 @@ Layout under --out:
 Scene k is generate_scene(scene_seed(SEED, k)), i.e. numpy SeedSequence((SEED, k)), and its
 camera path camera_trajectory(scene, V, trajectory_seed(SEED, k)), i.e. SeedSequence((SEED, k, 1)),
 so every scene can be rebuilt on its own. The same arguments always give the same bytes.
+
+--photo-textures ANN_FILE [--photo-img-dir DIR]: dress the scenes in patches cut from the images
+of a COCO file (danr_renderer.data.synthetic_photo), e.g. your detector's training split, to
+fine-tune the renderer towards your photographs (configs/renderer/photo_finetune_128.py). The
+patches come from SeedSequence((SEED, 0, 3)), scene k's choice of them from (SEED, k, 2).
+Only images of that file are read: pass a training split, never a validation one.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from danr_renderer.atomic_io import atomic_write_bytes, atomic_write_json  # noqa: E402
+from danr_renderer.data.coco_io import read_coco_detection  # noqa: E402
 from danr_renderer.data.realestate10k_cameras import CameraFrame, write_camera_file  # noqa: E402
 from danr_renderer.data.synthetic import (  # noqa: E402
     CLASS_NAMES,
@@ -40,6 +47,7 @@ from danr_renderer.data.synthetic import (  # noqa: E402
     scene_seed,
     trajectory_seed,
 )
+from danr_renderer.data.synthetic_photo import photo_patches, with_photo_textures  # noqa: E402
 from danr_renderer.geometry import default_intrinsics  # noqa: E402
 
 FRAME_INTERVAL_US = 33333  # timestamps of a 30 fps video
@@ -75,7 +83,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="torch threads (default 1: a view is many small tensor ops, and on a busy machine "
         "OpenMP's spin-waiting makes 2 threads much slower; see benchmarks/RESULTS.md)",
     )
+    parser.add_argument("--photo-textures", type=Path, default=None, metavar="ANN_FILE",
+                        help="COCO file whose images texture the scenes (default: procedural textures)")
+    parser.add_argument("--photo-img-dir", type=Path, default=None,
+                        help="folder of those images (default: 'images' beside ANN_FILE)")
+    parser.add_argument("--photo-fraction", type=float, default=0.7,
+                        help="share of the materials replaced by photo patches")
     args = parser.parse_args(argv)
+    if args.photo_textures is not None and args.photo_img_dir is None:
+        args.photo_img_dir = args.photo_textures.parent / "images"
     for name in ("num_scenes", "views_per_scene", "size", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -107,9 +123,16 @@ def write_dataset(args: argparse.Namespace) -> dict:
 
     images, annotations = [], []
     boxes_per_class: Counter[str] = Counter()
+    patches = None
+    if args.photo_textures is not None:
+        patch_rng = np.random.default_rng(np.random.SeedSequence((args.seed, 0, 3)))
+        patches = photo_patches(read_coco_detection(args.photo_textures), args.photo_img_dir, patch_rng)
     for index in tqdm(range(args.num_scenes), desc="scenes", unit="scene"):
         name = scene_name(index)
         scene = generate_scene(scene_seed(args.seed, index))
+        if patches is not None:
+            texture_rng = np.random.default_rng(np.random.SeedSequence((args.seed, index, 2)))
+            scene = with_photo_textures(scene, patches, texture_rng, fraction=args.photo_fraction)
         poses = camera_trajectory(scene, args.views_per_scene, trajectory_seed(args.seed, index))
         frame_dir = args.out / "video" / "frames" / name
         frame_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +181,7 @@ def write_dataset(args: argparse.Namespace) -> dict:
             "num_scenes": args.num_scenes,
             "views_per_scene": args.views_per_scene,
             "hfov_deg": args.hfov,
+            "photo_textures": None if args.photo_textures is None else str(args.photo_textures),
         },
         "images": images,
         "annotations": annotations,

@@ -19,17 +19,19 @@ from typing import Callable, Mapping
 import numpy as np
 import torch
 
-__all__ = ["Material", "make_material", "random_color", "texture_albedo", "TEXTURE_KINDS"]
+__all__ = [
+    "Material", "make_material", "photo_material", "random_color", "texture_albedo", "TEXTURE_KINDS",
+]
 
 LATTICE_SIZE = 64  # a power of two
 
 
 @dataclass(frozen=True, eq=False)
 class Material:
-    """A procedural texture.
+    """A procedural texture, or a photograph tiled over the surface (kind "photo").
 
     Attributes:
-        kind: one of TEXTURE_KINDS.
+        kind: one of TEXTURE_KINDS, or "photo".
         colors: (k, 3) float RGB in [0, 1]; what each colour means depends on the kind.
         params: kind-specific scalars (scales in metres, angles in radians).
         lattice: (LATTICE_SIZE + 1, LATTICE_SIZE + 1) float32 uniform [0, 1) values, the
@@ -43,6 +45,7 @@ class Material:
     lattice: np.ndarray = field(
         default_factory=lambda: np.zeros((LATTICE_SIZE + 1, LATTICE_SIZE + 1), np.float32)
     )
+    image: np.ndarray | None = None
 
 
 def make_material(rng: np.random.Generator, kind: str, colors, **params: float) -> Material:
@@ -55,6 +58,18 @@ def make_material(rng: np.random.Generator, kind: str, colors, **params: float) 
     )
     params = {name: float(value) for name, value in params.items()}
     return Material(kind=kind, colors=colors, params=params, lattice=lattice)
+
+
+def photo_material(image: np.ndarray, size: float) -> Material:
+    """A material showing `image` ((h, w, 3) RGB in [0, 1], h, w >= 2) over `size` metres of
+    surface in s and t, tiled by mirroring so that the tiles meet without seams."""
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 2:
+        raise ValueError(f"photo_material: expected an (h, w, 3) image with h, w >= 2, got {image.shape}")
+    if not size > 0:
+        raise ValueError(f"photo_material: size must be positive, got {size}")
+    return Material(kind="photo", colors=np.zeros((0, 3), np.float32), params={"size": float(size)},
+                    image=np.clip(image, 0.0, 1.0))
 
 
 def random_color(
@@ -268,8 +283,30 @@ TEXTURE_KINDS: dict[str, Callable] = {
 }
 
 
+def _mirrored_unit(x: torch.Tensor) -> torch.Tensor:
+    """Triangle wave of period 2 with values in [0, 1]: 0 at even x, 1 at odd x."""
+    return 1.0 - torch.abs(1.0 - torch.remainder(x, 2.0))
+
+
+def _photo(image: torch.Tensor, size: float, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Bilinear samples (N, 3) of image (h, w, 3): s runs along its columns, t along its rows,
+    the patch's corner pixel centres at multiples of `size`."""
+    h, w = image.shape[:2]
+    x = _mirrored_unit(s / size) * (w - 1)
+    y = _mirrored_unit(t / size) * (h - 1)
+    x0 = torch.clamp(torch.floor(x).long(), 0, w - 2)
+    y0 = torch.clamp(torch.floor(y).long(), 0, h - 2)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    top = image[y0, x0] * (1 - fx) + image[y0, x0 + 1] * fx
+    bottom = image[y0 + 1, x0] * (1 - fx) + image[y0 + 1, x0 + 1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
 def texture_albedo(material: Material, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Albedo (N, 3) in [0, 1] of `material` at surface coordinates s, t (N,) in metres."""
+    if material.kind == "photo":
+        image = torch.from_numpy(material.image).to(device=s.device, dtype=s.dtype)
+        return torch.clamp(_photo(image, material.params["size"], s, t), 0.0, 1.0)
     lattice = torch.from_numpy(material.lattice).to(s.device)
     colors = torch.from_numpy(material.colors).to(device=s.device, dtype=s.dtype)
     albedo = TEXTURE_KINDS[material.kind](lattice, colors, material.params, s, t)
