@@ -145,3 +145,14 @@ def test_shipped_demo_checkpoint_loads_safely_and_beats_the_baselines(tool, tmp_
     for baseline in ("identity", "homography"):
         assert result["renderer"]["psnr"] > result[baseline]["psnr"] + 2.0, baseline
         assert result["renderer"]["perceptual"] < result[baseline]["perceptual"], baseline
+
+
+def test_photo_textured_pairs_keep_geometry_and_change_pixels(tool):
+    patches = np.random.default_rng(0).random((4, 8, 8, 3)).astype(np.float32)
+    plain = tool.make_pair(2, seed=1, size=32, render_scale=1, targets="paper4", max_frame_gap=5)
+    dressed = tool.make_pair(2, seed=1, size=32, render_scale=1, targets="paper4", max_frame_gap=5,
+                             patches=patches)
+    assert torch.equal(plain.source.depth, dressed.source.depth)
+    assert torch.equal(plain.target.depth, dressed.target.depth)
+    assert plain.target.boxes == dressed.target.boxes
+    assert not torch.allclose(plain.source.rgb, dressed.source.rgb)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from danr_renderer.augment.preview import PreviewRow, Tile, compose_grid  # noqa: E402
 from danr_renderer.boxes import transfer_boxes  # noqa: E402
+from danr_renderer.data.coco_io import read_coco_detection  # noqa: E402
 from danr_renderer.data.synthetic import (  # noqa: E402
     SyntheticView,
     camera_trajectory,
@@ -30,6 +31,7 @@ from danr_renderer.data.synthetic import (  # noqa: E402
     render_target_view,
     render_view,
 )
+from danr_renderer.data.synthetic_photo import photo_patches, with_photo_textures  # noqa: E402
 from danr_renderer.geometry import (  # noqa: E402
     default_intrinsics,
     project,
@@ -81,6 +83,8 @@ pairs:
   (T = [0, 0, 0.3], r = [+-0.1, +-0.15, 0]), rendered by the oracle render_target_view.
   --targets trajectory: the target is frame g of the same path, g drawn in [1, G], as the training
   pairs of tools/make_synthetic_dataset.py videos are.
+  --photo-textures ANN_FILE: patches of that file's images (seed (SEED, 7007, 4)) dress each
+  scene, pair i's choice of them seeded (SEED, i, 7007, 3).
 
 image methods (keys of the JSON, each {"psnr", "ssim", "perceptual"} averaged over pairs):
   renderer    the checkpoint's novel view
@@ -120,9 +124,13 @@ def eval_trajectory_seed(seed: int, index: int) -> tuple[int, int, int, int]:
 
 
 def make_pair(index: int, seed: int, size: int, render_scale: int, targets: str,
-              max_frame_gap: int) -> EvalPair:
-    """Pair `index` of the evaluation set (see the --help epilog)."""
+              max_frame_gap: int, patches: np.ndarray | None = None) -> EvalPair:
+    """Pair `index` of the evaluation set (see the --help epilog); with `patches` (N, h, w, 3)
+    the scene is dressed in them (with_photo_textures, default fraction)."""
     scene = generate_scene(eval_scene_seed(seed, index))
+    if patches is not None:
+        texture_rng = np.random.default_rng([seed, index, EVAL_SEED_TAG, 3])
+        scene = with_photo_textures(scene, patches, texture_rng)
     K = default_intrinsics(size, size, dtype=torch.float64)
     K_target = scale_intrinsics(K, render_scale, render_scale)
     target_size = render_scale * size
@@ -202,7 +210,7 @@ def _tile(image: torch.Tensor, caption: str, view: SyntheticView | None = None) 
 
 def evaluate(renderer: NovelViewRenderer, num_pairs: int, seed: int, size: int, targets: str,
              max_frame_gap: int, device: str = "cpu", grid_rows: list[PreviewRow] | None = None,
-             num_grid_rows: int = 0) -> dict:
+             num_grid_rows: int = 0, patches: np.ndarray | None = None) -> dict:
     """Run the evaluation; returns the JSON-ready result dict (schema in the --help epilog).
 
     With `grid_rows`, the first `num_grid_rows` pairs are appended to it as picture rows:
@@ -214,7 +222,7 @@ def evaluate(renderer: NovelViewRenderer, num_pairs: int, seed: int, size: int, 
     box_scores = {method: [] for method in BOX_METHODS}
     render_seconds = 0.0
     for index in range(num_pairs):
-        pair = make_pair(index, seed, size, scale, targets, max_frame_gap)
+        pair = make_pair(index, seed, size, scale, targets, max_frame_gap, patches)
         source, truth = _image(pair.source).to(device), _image(pair.target).to(device)
         K, R, T = (t.float().to(device) for t in (pair.source.K, pair.R, pair.T))
         with torch.no_grad():
@@ -279,7 +287,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--grid", type=Path, default=None,
                         help="also write a PNG: per pair the source, the true target and each method's image")
     parser.add_argument("--grid-rows", type=int, default=6, help="pairs shown in --grid (default 6)")
+    parser.add_argument("--photo-textures", type=Path, default=None, metavar="ANN_FILE",
+                        help="dress the scenes in patches of this COCO file's images (to measure a "
+                        "renderer adapted with configs/renderer/photo_finetune_128.py; pass images "
+                        "it was not fine-tuned on)")
+    parser.add_argument("--photo-img-dir", type=Path, default=None,
+                        help="folder of those images (default: 'images' beside ANN_FILE)")
     args = parser.parse_args(argv)
+    if args.photo_textures is not None and args.photo_img_dir is None:
+        args.photo_img_dir = args.photo_textures.parent / "images"
     if args.num_pairs < 1 or args.size < 16 or args.max_frame_gap < 1:
         parser.error("need --num-pairs >= 1, --size >= 16 and --max-frame-gap >= 1")
     if not args.checkpoint.is_file():
@@ -293,8 +309,12 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     renderer = NovelViewRenderer.load_checkpoint(args.checkpoint, map_location=args.device)
     grid_rows: list[PreviewRow] = []
+    patches = None
+    if args.photo_textures is not None:
+        patch_rng = np.random.default_rng([args.seed, EVAL_SEED_TAG, 4])
+        patches = photo_patches(read_coco_detection(args.photo_textures), args.photo_img_dir, patch_rng)
     result = evaluate(renderer, args.num_pairs, args.seed, args.size, args.targets, args.max_frame_gap,
-                      args.device, grid_rows, args.grid_rows if args.grid else 0)
+                      args.device, grid_rows, args.grid_rows if args.grid else 0, patches)
     if args.grid:
         write_image_atomic(args.grid, compose_grid(grid_rows, tile_height=max(args.size, 128)))
     result["settings"] = {
@@ -305,6 +325,7 @@ def main(argv=None) -> dict:
         "targets": args.targets,
         "max_frame_gap": args.max_frame_gap,
         "eval_seed_tag": EVAL_SEED_TAG,
+        "photo_textures": None if args.photo_textures is None else str(args.photo_textures),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
