@@ -742,20 +742,26 @@ def prepare_views(args: argparse.Namespace, protocol: str, split: str, fit_file:
     with file_lock(args.out / 'views' / protocol / f'{split}.lock', wait) as held:
         if not held:
             return False
+        # A split prepared in an earlier session or by another worker keeps its records (and
+        # their wall times): reusing a finished renderer or rendering only checks it.
+        recorded = read_json(results_path, 'results') if results_path.is_file() else {}
         renderer = args.renderer
         if args.adapt_iters:
             print(f'adapting the renderer to the fit images of {key}', flush=True)
             adapted = adapt_renderer(fit_file, args.data_root / 'images', args.renderer,
                                      args.adapt_iters, args.out / 'renderers' / protocol / split,
                                      args.smoke, args.threads)
-            update_results(results_path, ('renderers', key), adapted)
+            previous = recorded.get('renderers', {}).get(key, {})
+            if previous.get('sha256') != adapted['sha256']:
+                update_results(results_path, ('renderers', key), adapted)
             renderer = Path(adapted['checkpoint'])
         # Resuming a finished rendering only checks it (and refuses views made with another
         # renderer or canvas size).
         print(f'rendering the views of {key} (fit images)', flush=True)
         views = render_views(fit_file, args.data_root / 'images',
                              args.out / 'views' / protocol / split, renderer, args.render_size)
-        update_results(results_path, ('views', key), views)
+        if views['rendered_now'] or key not in recorded.get('views', {}):
+            update_results(results_path, ('views', key), views)
     return True
 
 
