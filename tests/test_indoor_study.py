@@ -167,6 +167,31 @@ def test_results_updates_keep_what_other_workers_wrote(tmp_path):
     assert json.loads(path.read_text())['study'] == {'command': 'c'}
 
 
+def test_preparing_a_split_again_keeps_the_first_records(tmp_path, monkeypatch):
+    """A second worker (or session) reusing a split's renderer and views must not overwrite
+    their records, whose wall times describe the work actually done."""
+    sessions = iter([(515.0, 195), (0.1, 0)])
+
+    def fake_adapt(*args):
+        wall, _ = current
+        return dict(checkpoint=str(tmp_path / 'r.pth'), sha256='abc', wall_s=wall)
+
+    def fake_render(*args):
+        wall, rendered = current
+        return dict(rendered_now=rendered, wall_s=wall)
+
+    monkeypatch.setattr(study, 'adapt_renderer', fake_adapt)
+    monkeypatch.setattr(study, 'render_views', fake_render)
+    args = study.parse_args(['--data-root', str(tmp_path), '--out', str(tmp_path / 'out')])
+    results_path = tmp_path / 'out' / 'results.json'
+    for current in sessions:
+        assert study.prepare_views(args, 'sequence', '1of9', tmp_path / 'fit.json',
+                                   results_path, wait=False)
+    results = json.loads(results_path.read_text())
+    assert results['renderers']['sequence/1of9']['wall_s'] == 515.0
+    assert results['views']['sequence/1of9'] == {'rendered_now': 195, 'wall_s': 515.0}
+
+
 def test_test_metrics_are_read_from_the_newest_session_in_percent(tmp_path):
     def session(name, values):
         folder = tmp_path / name
