@@ -357,7 +357,7 @@ def adapt_renderer(fit_file: Path, img_dir: Path, base: Path, iters: int, work_d
                     f'train_dataloader.dataset.image_size={data["size"]}',
                     f'train_cfg.max_iters={iters}']
         run_subprocess(command, work_dir / 'train.log', threads)
-    return dict(checkpoint=str(checkpoint), sha256=file_sha256(checkpoint), iters=iters,
+    return dict(checkpoint=str(checkpoint), sha256=file_sha256(checkpoint), base=str(base), iters=iters,
                 trained_on=str(fit_file), synthetic=data,
                 wall_s=round(time.perf_counter() - started, 1), data_wall_s=round(data_wall, 1))
 
@@ -629,7 +629,9 @@ def format_report(results: dict) -> str:
     lines = [
         '# Indoor study: N.A. vs +Aug' + (' (SMOKE run: a pipeline check, not a measurement)'
                                          if study['settings']['smoke'] else ''), '',
-        f'Command: `{study["command"]}`', '',
+        'Commands (each with the wall time of its last session):', '',
+        *[f'- `{command}` ({session["session_wall_s"]:.0f} s)' for command, session in
+          results.get('sessions', {study['command']: study}).items()], '',
         f'CenterNet, {backbones or BACKBONE_NAMES.get(study["backbone"])}, input '
         f'{width}x{height}, batch {study["settings"]["batch_size"]}, '
         f'{study["settings"]["iters"]} iterations; checkpoint chosen on the holdout '
@@ -648,8 +650,8 @@ def format_report(results: dict) -> str:
                   'patches of its fit images)', '',
                   '| protocol/split | base | iterations | synthetic views | wall s | sha256 |',
                   '|---|---|---|---|---|---|']
-        base = Path((study.get('renderer') or {}).get('base', '?')).name
         for key, adapted in results['renderers'].items():
+            base = Path(adapted.get('base') or (study.get('renderer') or {}).get('base', '?')).name
             synthetic = adapted['synthetic']
             lines.append(f'| {key} | {base} | {adapted["iters"]} | {synthetic["scenes"]} scenes '
                          f'x {synthetic["views"]} at {synthetic["size"]} px | '
@@ -841,12 +843,14 @@ def main(argv=None) -> int:
                     prepared.add(view_key)
                 run_one(run, args, expected[run.key], parts, results_path, label)
             queue = deferred
-        study = dict(
-            command=shlex.join(['python', 'scripts/indoor_study.py',
-                                *(sys.argv[1:] if argv is None else argv)]),
-            backbone=args.backbone, settings=settings, renderer=renderer,
-            data_root=str(args.data_root.resolve()),
-            session_wall_s=round(time.perf_counter() - started, 1))
+        command = shlex.join(['python', 'scripts/indoor_study.py',
+                              *(sys.argv[1:] if argv is None else argv)])
+        wall = round(time.perf_counter() - started, 1)
+        # Every worker's command stays on record; 'study' holds the newest session.
+        update_results(results_path, ('sessions', command), dict(session_wall_s=wall))
+        study = dict(command=command, backbone=args.backbone, settings=settings,
+                     renderer=renderer, data_root=str(args.data_root.resolve()),
+                     session_wall_s=wall)
         results = update_results(results_path, ('study',), study)
         write_outputs(results, out)
     except StudyError as error:
