@@ -23,7 +23,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from danr_renderer.augment.preview import PreviewRow, Tile, compose_grid  # noqa: E402
 from danr_renderer.boxes import transfer_boxes  # noqa: E402
-from danr_renderer.data.coco_io import read_coco_detection  # noqa: E402
 from danr_renderer.data.synthetic import (  # noqa: E402
     SyntheticView,
     camera_trajectory,
@@ -31,7 +30,7 @@ from danr_renderer.data.synthetic import (  # noqa: E402
     render_target_view,
     render_view,
 )
-from danr_renderer.data.synthetic_photo import photo_patches, with_photo_textures  # noqa: E402
+from danr_renderer.data.synthetic_photo import photo_patches_from_file, with_photo_textures  # noqa: E402
 from danr_renderer.geometry import (  # noqa: E402
     default_intrinsics,
     project,
@@ -294,8 +293,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--photo-img-dir", type=Path, default=None,
                         help="folder of those images (default: 'images' beside ANN_FILE)")
     args = parser.parse_args(argv)
-    if args.photo_textures is not None and args.photo_img_dir is None:
-        args.photo_img_dir = args.photo_textures.parent / "images"
     if args.num_pairs < 1 or args.size < 16 or args.max_frame_gap < 1:
         parser.error("need --num-pairs >= 1, --size >= 16 and --max-frame-gap >= 1")
     if not args.checkpoint.is_file():
@@ -312,7 +309,7 @@ def main(argv=None) -> dict:
     patches = None
     if args.photo_textures is not None:
         patch_rng = np.random.default_rng([args.seed, EVAL_SEED_TAG, 4])
-        patches = photo_patches(read_coco_detection(args.photo_textures), args.photo_img_dir, patch_rng)
+        patches = photo_patches_from_file(args.photo_textures, args.photo_img_dir, patch_rng)
     result = evaluate(renderer, args.num_pairs, args.seed, args.size, args.targets, args.max_frame_gap,
                       args.device, grid_rows, args.grid_rows if args.grid else 0, patches)
     if args.grid:

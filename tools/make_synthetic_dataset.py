@@ -37,7 +37,6 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from danr_renderer.atomic_io import atomic_write_bytes, atomic_write_json  # noqa: E402
-from danr_renderer.data.coco_io import read_coco_detection  # noqa: E402
 from danr_renderer.data.realestate10k_cameras import CameraFrame, write_camera_file  # noqa: E402
 from danr_renderer.data.synthetic import (  # noqa: E402
     CLASS_NAMES,
@@ -47,7 +46,7 @@ from danr_renderer.data.synthetic import (  # noqa: E402
     scene_seed,
     trajectory_seed,
 )
-from danr_renderer.data.synthetic_photo import photo_patches, with_photo_textures  # noqa: E402
+from danr_renderer.data.synthetic_photo import photo_patches_from_file, with_photo_textures  # noqa: E402
 from danr_renderer.geometry import default_intrinsics  # noqa: E402
 
 FRAME_INTERVAL_US = 33333  # timestamps of a 30 fps video
@@ -90,8 +89,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--photo-fraction", type=float, default=0.7,
                         help="share of the materials replaced by photo patches")
     args = parser.parse_args(argv)
-    if args.photo_textures is not None and args.photo_img_dir is None:
-        args.photo_img_dir = args.photo_textures.parent / "images"
     for name in ("num_scenes", "views_per_scene", "size", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -126,7 +123,7 @@ def write_dataset(args: argparse.Namespace) -> dict:
     patches = None
     if args.photo_textures is not None:
         patch_rng = np.random.default_rng(np.random.SeedSequence((args.seed, 0, 3)))
-        patches = photo_patches(read_coco_detection(args.photo_textures), args.photo_img_dir, patch_rng)
+        patches = photo_patches_from_file(args.photo_textures, args.photo_img_dir, patch_rng)
     for index in tqdm(range(args.num_scenes), desc="scenes", unit="scene"):
         name = scene_name(index)
         scene = generate_scene(scene_seed(args.seed, index))

@@ -17,12 +17,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .coco_io import CocoDetectionSet
+from .coco_io import CocoDetectionSet, read_coco_detection
 from .image_io import ImageReadError, read_image_rgb
 from .synthetic_scene import SyntheticScene
 from .synthetic_textures import photo_material
 
-__all__ = ["photo_patches", "with_photo_textures"]
+__all__ = ["photo_patches", "photo_patches_from_file", "with_photo_textures"]
 
 
 def photo_patches(
@@ -57,6 +57,15 @@ def photo_patches(
     if not patches:
         raise ValueError(f"photo_patches: none of the {len(dataset.images)} images in {img_dir} could be read")
     return np.stack(patches).astype(np.float32)
+
+
+def photo_patches_from_file(
+    ann_file: str | Path, img_dir: str | Path | None, rng: np.random.Generator
+) -> np.ndarray:
+    """photo_patches of the images a COCO file lists; img_dir None: 'images' beside ann_file
+    (the tools' --photo-textures / --photo-img-dir)."""
+    ann_file = Path(ann_file)
+    return photo_patches(read_coco_detection(ann_file), img_dir or ann_file.parent / "images", rng)
 
 
 def with_photo_textures(
