@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from danr_renderer.boxes import METHODS, transfer_boxes  # noqa: E402
-from danr_renderer.data.synthetic import (  # noqa: E402
+from danr_renderer.synthetic import (  # noqa: E402
     camera_trajectory,
     generate_scene,
     render_target_view,

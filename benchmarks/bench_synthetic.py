@@ -31,7 +31,7 @@ from results_file import machine_description, write_section
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from danr_renderer.data.synthetic import (  # noqa: E402
+from danr_renderer.synthetic import (  # noqa: E402
     camera_trajectory,
     generate_scene,
     render_view,

@@ -16,7 +16,7 @@ from pycocotools.coco import COCO
 
 from danr_renderer.augment import AugmentError, AugmentSettings, run_augmentation
 from danr_renderer.augment import runner as runner_module
-from danr_renderer.data.synthetic import (
+from danr_renderer.synthetic import (
     CLASS_NAMES,
     camera_trajectory,
     generate_scene,

@@ -314,7 +314,7 @@ def lookup(cfg_dict, path):
 
 
 def test_synthetic_config_classes_match_the_generator():
-    synthetic_scene = pytest.importorskip('danr_renderer.data.synthetic_scene')
+    synthetic_scene = pytest.importorskip('danr_renderer.synthetic.scene')
     cfg = load('synthetic/centernet_tiny_synthetic.py')
     assert tuple(cfg.metainfo['classes']) == tuple(synthetic_scene.CLASS_NAMES)
     assert cfg.model.bbox_head.num_classes == len(synthetic_scene.CLASS_NAMES)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from danr_renderer.data.synthetic import scene_seed, trajectory_seed
+from danr_renderer.synthetic import scene_seed, trajectory_seed
 from danr_renderer.geometry import project, transform_points, unproject
 from danr_renderer.renderer import NovelViewRenderer
 

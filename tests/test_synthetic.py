@@ -1,6 +1,5 @@
 """Synthetic posed scenes: ray casting, ground truth, determinism and the data-set tool."""
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from pycocotools.coco import COCO
 from scipy.spatial.transform import Rotation
 
 from danr_renderer.data.realestate10k_cameras import frame_pair_pose, read_camera_file
-from danr_renderer.data.synthetic import (
+from danr_renderer.synthetic import (
     CLASS_NAMES,
     MIN_VISIBLE_PIXELS,
     camera_pose,
@@ -25,14 +24,15 @@ from danr_renderer.data.synthetic import (
     target_world_to_camera,
     trajectory_seed,
 )
-from danr_renderer.data.synthetic_raycast import (
+from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
+from danr_renderer.synthetic.raycast import (
     box_surface,
     cylinder_surface,
     intersect_boxes,
     intersect_cylinders,
 )
-from danr_renderer.data.synthetic_scene import Box, Cylinder, SceneObject, SyntheticScene
-from danr_renderer.data.synthetic_textures import make_material
+from danr_renderer.synthetic.scene import Box, Cylinder, SceneObject, SyntheticScene
+from danr_renderer.synthetic.textures import make_material
 from danr_renderer.geometry import (
     default_intrinsics,
     project,
@@ -42,10 +42,6 @@ from danr_renderer.geometry import (
     unproject,
 )
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "make_synthetic_dataset.py"
-_spec = importlib.util.spec_from_file_location("make_synthetic_dataset", TOOL)
-make_synthetic_dataset = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_synthetic_dataset)
 
 INF = math.inf
 
@@ -381,14 +377,14 @@ def test_target_extrinsics_follow_equation_2():
 # ---------------------------------------------------------------------------------------------
 # The data-set tool.
 
-_TOOL_ARGS = ["--num-scenes", "2", "--views-per-scene", "3", "--size", "48", "--seed", "5"]
+_SPEC = SyntheticDatasetSpec(num_scenes=2, views_per_scene=3, size=48, seed=5)
 
 
 @pytest.fixture(scope="module")
 def tool_outputs(tmp_path_factory):
     first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
-    make_synthetic_dataset.main(["--out", str(first), *_TOOL_ARGS])
-    make_synthetic_dataset.main(["--out", str(second), *_TOOL_ARGS])
+    write_synthetic_dataset(first, _SPEC)
+    write_synthetic_dataset(second, _SPEC)
     return first, second
 
 

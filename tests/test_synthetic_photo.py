@@ -1,6 +1,5 @@
 """Photo-textured synthetic scenes: the "photo" texture's sampling, retexturing a scene (its
 geometry and boxes untouched), patches cut from a COCO set, and make_synthetic_dataset's option."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,9 +9,10 @@ import pytest
 import torch
 
 from danr_renderer.data.coco_io import read_coco_detection
-from danr_renderer.data.synthetic import camera_trajectory, generate_scene, render_view
-from danr_renderer.data.synthetic_photo import photo_patches, with_photo_textures
-from danr_renderer.data.synthetic_textures import photo_material, texture_albedo
+from danr_renderer.synthetic import camera_trajectory, generate_scene, render_view
+from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
+from danr_renderer.synthetic.photo import photo_patches, with_photo_textures
+from danr_renderer.synthetic.textures import photo_material, texture_albedo
 from danr_renderer.geometry import default_intrinsics
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,22 +114,14 @@ def test_patches_from_no_readable_image_is_an_error(tmp_path):
         photo_patches(read_coco_detection(ann), img_dir, np.random.default_rng(0))
 
 
-def _make_dataset_tool():
-    spec = importlib.util.spec_from_file_location("make_synthetic_dataset",
-                                                  REPO / "tools" / "make_synthetic_dataset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_make_dataset_with_photo_textures_changes_pixels_not_boxes(tmp_path):
     rng = np.random.default_rng(3)
     photo = cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (40, 30))
     ann, _ = _coco_with_images(tmp_path, {"photo.png": photo})
-    tool = _make_dataset_tool()
-    common = ["--num-scenes", "1", "--views-per-scene", "2", "--size", "32", "--seed", "4"]
-    plain = tool.main(["--out", str(tmp_path / "plain"), *common])
-    dressed = tool.main(["--out", str(tmp_path / "photo"), *common, "--photo-textures", str(ann)])
+    common = dict(num_scenes=1, views_per_scene=2, size=32, seed=4)
+    plain = write_synthetic_dataset(tmp_path / "plain", SyntheticDatasetSpec(**common))
+    dressed = write_synthetic_dataset(tmp_path / "photo",
+                                      SyntheticDatasetSpec(**common, photo_textures=ann))
     assert plain["annotations"] == dressed["annotations"] and plain["annotations"]
     assert dressed["info"]["photo_textures"] == str(ann)
     name = plain["images"][0]["file_name"]

@@ -23,14 +23,14 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from danr_renderer.augment.preview import PreviewRow, Tile, compose_grid  # noqa: E402
 from danr_renderer.boxes import transfer_boxes  # noqa: E402
-from danr_renderer.data.synthetic import (  # noqa: E402
+from danr_renderer.synthetic import (  # noqa: E402
     SyntheticView,
     camera_trajectory,
     generate_scene,
     render_target_view,
     render_view,
 )
-from danr_renderer.data.synthetic_photo import photo_patches_from_file, with_photo_textures  # noqa: E402
+from danr_renderer.synthetic.photo import photo_patches_from_file, with_photo_textures  # noqa: E402
 from danr_renderer.geometry import (  # noqa: E402
     default_intrinsics,
     project,

@@ -15,7 +15,7 @@ _base_ = '../_base_/default_runtime.py'
 
 dataset_type = 'CocoDataset'
 data_root = 'data/synthetic/detection/'
-# The generator's classes, danr_renderer.data.synthetic_scene.CLASS_NAMES (checked by a test).
+# The generator's classes, danr_renderer.synthetic.scene.CLASS_NAMES (checked by a test).
 metainfo = dict(classes=('cabinet', 'table', 'monitor', 'picture', 'sign', 'clock', 'bin'))
 backend_args = None
 input_size = 128

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..atomic_io import atomic_write_bytes
 
-__all__ = ["ImageReadError", "LoadedImage", "read_image_rgb", "write_image_atomic"]
+__all__ = ["ImageReadError", "LoadedImage", "encode_image", "read_image_rgb", "write_image_atomic"]
 
 
 class ImageReadError(Exception):
@@ -93,13 +93,22 @@ def read_image_rgb(path: str | os.PathLike) -> LoadedImage:
     return LoadedImage(rgb=rgb, conversions=conversions)
 
 
-def write_image_atomic(path: str | os.PathLike, rgb: np.ndarray, jpeg_quality: int = 95) -> None:
-    """Encode an (H, W, 3) uint8 RGB image by the path's suffix (.jpg/.png) and write it atomically."""
+def encode_image(rgb: np.ndarray, suffix: str, jpeg_quality: int = 95) -> bytes:
+    """File bytes of an (H, W, 3) uint8 RGB image in the format of `suffix` ('.png', '.jpg')."""
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected (H, W, 3) uint8 RGB, got {rgb.dtype} {rgb.shape}")
-    suffix = Path(path).suffix.lower()
+    suffix = suffix.lower()
     params = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)] if suffix in (".jpg", ".jpeg") else []
     ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(rgb[:, :, ::-1]), params)
     if not ok:
-        raise OSError(f"{path}: OpenCV could not encode a {suffix} image")
-    atomic_write_bytes(path, encoded.tobytes())
+        raise OSError(f"OpenCV could not encode a {suffix} image")
+    return encoded.tobytes()
+
+
+def write_image_atomic(path: str | os.PathLike, rgb: np.ndarray, jpeg_quality: int = 95) -> None:
+    """Encode an (H, W, 3) uint8 RGB image by the path's suffix (.jpg/.png) and write it atomically."""
+    try:
+        encoded = encode_image(rgb, Path(path).suffix, jpeg_quality)
+    except OSError as error:
+        raise OSError(f"{path}: {error}") from None
+    atomic_write_bytes(path, encoded)

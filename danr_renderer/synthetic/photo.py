@@ -17,10 +17,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .coco_io import CocoDetectionSet, read_coco_detection
-from .image_io import ImageReadError, read_image_rgb
-from .synthetic_scene import SyntheticScene
-from .synthetic_textures import photo_material
+from ..data.coco_io import CocoDetectionSet, read_coco_detection
+from ..data.image_io import ImageReadError, read_image_rgb
+from .scene import SyntheticScene
+from .textures import photo_material
 
 __all__ = ["photo_patches", "photo_patches_from_file", "with_photo_textures"]
 

@@ -22,8 +22,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import synthetic_materials as mats
-from .synthetic_textures import Material
+from . import materials as mats
+from .textures import Material
 
 __all__ = [
     "CLASS_NAMES",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .synthetic_textures import Material, make_material, random_color
+from .textures import Material, make_material, random_color
 
 __all__ = [
     "floor_material",

@@ -12,7 +12,7 @@ tuples for numpy.random.SeedSequence, so any scene can be rebuilt on its own.
 
 Conventions (DESIGN.md): continuous pixel frame, rays through pixel centres (j + 0.5, i + 0.5);
 OpenCV camera (x right, y down, z forward); depth is z-depth; world frame of the scenes in
-synthetic_scene.py (y down, floor y = 0).
+scene.py (y down, floor y = 0).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ..geometry import pixel_centers, rotvec_to_matrix
-from .synthetic_raycast import (
+from .raycast import (
     box_surface,
     cylinder_surface,
     intersect_boxes,
@@ -31,9 +31,9 @@ from .synthetic_raycast import (
     intersect_room,
     room_surface,
 )
-from .synthetic_scene import CLASS_NAMES, SceneObject, SyntheticScene, generate_scene
-from .synthetic_textures import texture_albedo
-from .synthetic_trajectory import camera_pose, camera_trajectory
+from .scene import CLASS_NAMES, SceneObject, SyntheticScene, generate_scene
+from .textures import texture_albedo
+from .trajectory import camera_pose, camera_trajectory
 
 __all__ = [
     "CLASS_NAMES",

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..geometry import rotvec_to_matrix
-from .synthetic_scene import SyntheticScene
+from .scene import SyntheticScene
 
 __all__ = ["camera_trajectory", "camera_pose"]
 
