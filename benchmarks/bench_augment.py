@@ -22,7 +22,6 @@ configuration is timed (weights do not change the cost). With --out, writes the
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -38,31 +37,26 @@ import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-from danr_renderer.augment import AugmentSettings, run_augmentation  # noqa: E402
-from danr_renderer.augment.render_frame import RenderFrame, carry_boxes  # noqa: E402
-from danr_renderer.augment.views import parse_view_plan  # noqa: E402
-from danr_renderer.data.coco_io import fit_boxes_to_image, read_coco_detection  # noqa: E402
-from danr_renderer.data.image_io import read_image_rgb, write_image_atomic  # noqa: E402
-from danr_renderer.renderer import NovelViewRenderer  # noqa: E402
-from results_file import machine_description, write_section  # noqa: E402
+from danr_renderer.augment import AugmentSettings, run_augmentation
+from danr_renderer.augment.render_frame import RenderFrame, carry_boxes
+from danr_renderer.augment.views import parse_view_plan
+from danr_renderer.data.coco_io import fit_boxes_to_image, read_coco_detection
+from danr_renderer.data.image_io import read_image_rgb, write_image_atomic
+from danr_renderer.renderer import NovelViewRenderer
+from danr_renderer.shipped import DEMO_CHECKPOINT
+from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
+from results_file import machine_description, write_section
 
 SECTION = "## Augmentation throughput"
-SHIPPED = REPO / "checkpoints" / "danr_synthetic_demo.pth"
 INDOOR = REPO.parent / "shared" / "data" / "indoor_objects"
 
 
 def synthetic_source(work: Path, num_images: int, size: int) -> tuple[Path, Path]:
-    spec = importlib.util.spec_from_file_location(
-        "make_synthetic_dataset", REPO / "tools" / "make_synthetic_dataset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     per_scene = 2
     scenes = -(-num_images // per_scene)
-    module.main(["--out", str(work / "synthetic"), "--num-scenes", str(scenes),
-                 "--views-per-scene", str(per_scene), "--size", str(size)])
+    write_synthetic_dataset(work / "synthetic", SyntheticDatasetSpec(
+        num_scenes=scenes, views_per_scene=per_scene, size=size))
     return subset(work / "synthetic" / "detection" / "annotations.json", work, num_images), \
         work / "synthetic" / "detection" / "images"
 
@@ -131,7 +125,7 @@ def main() -> None:
     parser.add_argument("--views", default="paper4")
     parser.add_argument("--box-method", default="object_plane")
     parser.add_argument("--indoor", action="store_true", help="use the Indoor images instead")
-    parser.add_argument("--checkpoint", type=Path, default=SHIPPED)
+    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT)
     parser.add_argument("--out", type=Path, default=None, help="markdown file for the section")
     args = parser.parse_args()
 

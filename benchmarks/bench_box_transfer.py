@@ -22,16 +22,15 @@ import torch
 from results_file import machine_description, write_section
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from danr_renderer.boxes import METHODS, transfer_boxes  # noqa: E402
-from danr_renderer.synthetic import (  # noqa: E402
+from danr_renderer.boxes import METHODS, transfer_boxes
+from danr_renderer.synthetic import (
     camera_trajectory,
     generate_scene,
     render_target_view,
     render_view,
 )
-from danr_renderer.geometry import default_intrinsics, rotvec_to_matrix  # noqa: E402
+from danr_renderer.geometry import default_intrinsics, rotvec_to_matrix
 
 SECTION = "## Box transfer against the synthetic oracle"
 PAPER_ROTVECS = [(-0.1, -0.15, 0.0), (0.1, -0.15, 0.0), (-0.1, 0.15, 0.0), (0.1, 0.15, 0.0)]

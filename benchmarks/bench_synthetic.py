@@ -29,16 +29,15 @@ import torch
 from results_file import machine_description, write_section
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from danr_renderer.synthetic import (  # noqa: E402
+from danr_renderer.synthetic import (
     camera_trajectory,
     generate_scene,
     render_view,
     scene_seed,
     trajectory_seed,
 )
-from danr_renderer.geometry import default_intrinsics  # noqa: E402
+from danr_renderer.geometry import default_intrinsics
 
 SECTION = "## Synthetic scenes"
 SCENES = 6

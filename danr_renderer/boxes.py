@@ -1,6 +1,6 @@
 """Carrying bounding boxes into a new view (paper eq. 4) and measuring how much of each survives.
 
-Frames follow DESIGN.md: continuous pixels (pixel (i, j) covers [j, j+1) x [i, i+1), centre
+Frames follow docs/conventions.md: continuous pixels (pixel (i, j) covers [j, j+1) x [i, i+1), centre
 (j + 0.5, i + 0.5)), OpenCV camera, z-depth, eq. 2 pose P' = R (P - T).
 
 A box's *marked points* are the source pixel centres inside it (the paper's keypoints marked
@@ -31,9 +31,12 @@ import torch.nn.functional as F
 
 from .geometry import project, transform_points, unproject
 
-__all__ = ["BoxTransfer", "transfer_boxes", "METHODS"]
+__all__ = ["BoxTransfer", "DROP_REASONS", "METHODS", "transfer_boxes"]
 
 METHODS = ("object_plane", "fronto_plane", "points", "corners")
+# Why a carried box is dropped: most of it left the frame (or went behind the camera), most of
+# it is hidden behind nearer surfaces, or what is left is under min_size.
+DROP_REASONS = ("left_frame", "occluded", "too_small")
 
 # A marked point is hidden when its target z exceeds the target z-buffer by more than this
 # share: enough for neighbouring samples of one surface seen at a slant, far below the depth
@@ -62,11 +65,18 @@ class BoxTransfer:
             pixels wide and high.
         visible: (M,) share in [0, 1] of the box's marked points that land inside the target
             image, in front of the camera, and not hidden behind nearer surfaces.
+        in_frame: (M,) share of the marked points that land inside the target image in front
+            of the camera, occlusion ignored (so in_frame >= visible).
+        drop_reasons: per box None (kept) or one of DROP_REASONS: "too_small" when enough of
+            it is seen but its clipped box is under min_size; otherwise "left_frame" when under
+            min_visible of it lands in the frame at all, else "occluded".
     """
 
     boxes: torch.Tensor
     keep: torch.Tensor
     visible: torch.Tensor
+    in_frame: torch.Tensor
+    drop_reasons: list[str | None]
 
 
 def _validated_boxes(boxes: torch.Tensor, height: int, width: int) -> torch.Tensor:
@@ -171,11 +181,12 @@ def _fronto_rect_hull(rects, plane_depths, R, T, K, K_out) -> tuple[torch.Tensor
     return _hull(uvz, valid), front.all(dim=1)
 
 
-def _zbuffer_seen(target_uvz: torch.Tensor, out_size, tol: float) -> torch.Tensor:
-    """(N, 3) target (u', v', z') of the whole source cloud -> (N,) bool seen in the target.
+def _zbuffer_seen(target_uvz: torch.Tensor, out_size, tol: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, 3) target (u', v', z') of the whole source cloud -> (inside, seen), (N,) bool each.
 
-    Seen: inside the target image, z' > 0, and z' <= (1 + tol) * the least z' of all points
-    landing in the same target pixel (the z-buffer; pixels nobody lands in hide nothing).
+    Inside: in the target image with z' > 0. Seen: inside, and z' <= (1 + tol) * the least z'
+    of all points landing in the same target pixel (the z-buffer; pixels nobody lands in hide
+    nothing).
     """
     out_h, out_w = out_size
     u, v, z = target_uvz.unbind(-1)
@@ -185,7 +196,7 @@ def _zbuffer_seen(target_uvz: torch.Tensor, out_size, tol: float) -> torch.Tenso
     pixel = row * out_w + col
     zbuffer = torch.full((out_h * out_w,), float("inf"), dtype=z.dtype, device=z.device)
     zbuffer = zbuffer.scatter_reduce(0, pixel[inside], z[inside], reduce="amin")
-    return inside & (z <= zbuffer[pixel] * (1 + tol))
+    return inside, inside & (z <= zbuffer[pixel] * (1 + tol))
 
 
 def _range_shares(flags: torch.Tensor, ranges: torch.Tensor) -> torch.Tensor:
@@ -302,14 +313,14 @@ def transfer_boxes(
         min_visible: keep a box only when at least this share of its marked points is seen
             (default 0.5: at least half of the box area survives).
         min_size: keep a box only when its clipped target box is at least this many pixels
-            wide and high (default 1).
+            wide and high (default 1); a pair (width, height) sets each axis apart.
         hidden_tol: a marked point is hidden when its target z exceeds the target z-buffer
             (the least z of the whole moved source cloud per target pixel) by more than this
             share (default 3%). Target pixels no point lands in hide nothing.
 
     Returns:
-        BoxTransfer(boxes (M, 4), keep (M,) bool, visible (M,)). Visibility always uses the
-        marked points and the raw depth, whatever the method.
+        BoxTransfer(boxes (M, 4), keep (M,) bool, visible (M,), in_frame (M,), drop_reasons).
+        Visibility always uses the marked points and the raw depth, whatever the method.
 
     Why "object_plane": a real box holds background around its object, and the background
     sits at another depth, so it moves with another parallax; eq. 4 on all marked points
@@ -351,12 +362,13 @@ def transfer_boxes(
     boxes = _validated_boxes(boxes, height, width)
     if len(boxes) == 0:
         nothing = boxes.new_zeros((0,))
-        return BoxTransfer(boxes.new_zeros((0, 4)), nothing.bool(), nothing)
+        return BoxTransfer(boxes.new_zeros((0, 4)), nothing.bool(), nothing, nothing, [])
     ranges = _marked_ranges(boxes, height, width)
 
     cloud_uvz = _move_and_project(unproject(depth[None, None], K[None])[0], R, T, K_out)
-    seen = _zbuffer_seen(cloud_uvz, (out_h, out_w), hidden_tol).reshape(height, width)
-    visible = _range_shares(seen, ranges).to(depth.dtype)
+    inside, seen = _zbuffer_seen(cloud_uvz, (out_h, out_w), hidden_tol)
+    visible = _range_shares(seen.reshape(height, width), ranges).to(depth.dtype)
+    in_frame = _range_shares(inside.reshape(height, width), ranges).to(depth.dtype)
 
     if method == "object_plane":
         new_boxes = _object_plane_method(boxes, ranges, depth, K, R, T, K_out)
@@ -367,5 +379,12 @@ def transfer_boxes(
     else:
         new_boxes = _corners_method(boxes, ranges, depth, K, R, T, K_out)
     new_boxes = torch.minimum(new_boxes.clamp(min=0), new_boxes.new_tensor([out_w, out_h] * 2))
-    big_enough = ((new_boxes[:, 2:] - new_boxes[:, :2]) >= min_size).all(dim=1)
-    return BoxTransfer(new_boxes, (visible >= min_visible) & big_enough, visible)
+    min_wh = new_boxes.new_tensor(min_size).expand(2)
+    big_enough = ((new_boxes[:, 2:] - new_boxes[:, :2]) >= min_wh).all(dim=1)
+    seen_enough = visible >= min_visible
+    reasons = [
+        None if seen_box and big else "too_small" if seen_box
+        else "left_frame" if share < min_visible else "occluded"
+        for seen_box, big, share in zip(seen_enough.tolist(), big_enough.tolist(), in_frame.tolist())
+    ]
+    return BoxTransfer(new_boxes, seen_enough & big_enough, visible, in_frame, reasons)

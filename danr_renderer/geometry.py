@@ -1,6 +1,6 @@
 """Camera geometry of DANR (paper eqs. 1-3), batched and differentiable.
 
-One convention for the whole code base (see DESIGN.md):
+One convention for the whole code base (docs/conventions.md):
 
 * Pixel frame: continuous; pixel (row i, column j) covers [j, j+1) x [i, i+1), its centre
   is (u, v) = (j + 0.5, i + 0.5). COCO boxes live in the same frame.

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from .atomic_io import atomic_write_bytes
+from .checks import as_tensor, check_shape, check_unit_image
 from .geometry import project, rotvec_to_matrix, scale_intrinsics, transform_points, unproject
 from .networks import FeatureEncoder, HourglassDepthNet, ImageDecoder
 from .splatting import BACKENDS, FALLOFFS, splat_points
@@ -56,18 +57,26 @@ class RenderOutput:
     points: torch.Tensor
 
 
-def _check_shape(name: str, tensor: torch.Tensor, shape: tuple) -> None:
-    """shape entries: an int, or None for any size."""
-    ok = tensor.dim() == len(shape) and all(s is None or s == t for s, t in zip(shape, tensor.shape))
-    if not ok:
-        wanted = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"NovelViewRenderer: {name} must have shape {wanted}, got {tuple(tensor.shape)}")
+_WHERE = "NovelViewRenderer"
 
 
-def _check_cameras(batch: int, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor) -> None:
-    _check_shape("K", K, (batch, 3, 3))
-    _check_shape("R", R, (batch, 3, 3))
-    _check_shape("T", T, (batch, 3))
+def _cameras(batch: int, K, R, T) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """K, R, T as (batch, 3, 3), (batch, 3, 3), (batch, 3) tensors. Numpy arrays are accepted,
+    and an unbatched K (3, 3), R (3, 3) or T (3,) is shared by the whole batch."""
+    cameras = []
+    for name, value, single in (("K", K, (3, 3)), ("R", R, (3, 3)), ("T", T, (3,))):
+        value = as_tensor(_WHERE, name, value)
+        if value.dim() == len(single):
+            value = value.expand(batch, *single)
+        check_shape(_WHERE, name, value, (batch, *single))
+        cameras.append(value)
+    return tuple(cameras)
+
+
+def _check_image(image) -> torch.Tensor:
+    image = as_tensor(_WHERE, "image", image, (None, 3, None, None))
+    check_unit_image(_WHERE, "image", image)
+    return image
 
 
 class NovelViewRenderer(nn.Module):
@@ -207,7 +216,7 @@ class NovelViewRenderer(nn.Module):
         """image (B, 3, H, W) in [0, 1] -> point features (B, C', H, W), depth (B, 1, H, W).
 
         C' = C, or C + 3 with `splat_rgb` (the centred image appended)."""
-        _check_shape("image", image, (None, 3, None, None))
+        image = _check_image(image)
         centred = image * 2.0 - 1.0
         features = self.encoder(centred)
         if self._config["splat_rgb"]:
@@ -217,10 +226,10 @@ class NovelViewRenderer(nn.Module):
     def render_from(self, features: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
                     R: torch.Tensor, T: torch.Tensor) -> RenderOutput:
         """Splat and decode precomputed source features (B, C, H, W) and depth (B, 1, H, W)
-        for target poses R (B, 3, 3), T (B, 3); K (B, 3, 3) in source pixels."""
+        for target poses R (B, 3, 3), T (B, 3); K (B, 3, 3) in source pixels (an unbatched
+        K, R or T is shared by the batch)."""
         batch, _, height, width = features.shape
-        _check_cameras(batch, K, R, T)
-        K, R, T = (t.to(features) for t in (K, R, T))
+        K, R, T = (t.to(features) for t in _cameras(batch, K, R, T))
         scale = self.render_scale
         source_points = unproject(depth, K)
         target_points = project(transform_points(source_points, R, T), scale_intrinsics(K, scale, scale))
@@ -243,39 +252,48 @@ class NovelViewRenderer(nn.Module):
 
     def forward(self, image: torch.Tensor, K: torch.Tensor, R: torch.Tensor,
                 T: torch.Tensor) -> RenderOutput:
-        """image (B, 3, H, W) in [0, 1]; K (B, 3, 3) its pixel intrinsics; R (B, 3, 3), T (B, 3)
-        the target pose in the eq. 2 convention. See `RenderOutput` for the result."""
-        _check_shape("image", image, (None, 3, None, None))
-        _check_cameras(image.shape[0], K, R, T)
+        """image (B, 3, H, W) float in [0, 1]; K (B, 3, 3) its pixel intrinsics; R (B, 3, 3),
+        T (B, 3) the target pose in the eq. 2 convention (numpy arrays are accepted, and an
+        unbatched K, R or T is shared by the batch). See `RenderOutput` for the result."""
+        image = _check_image(image)
+        K, R, T = _cameras(image.shape[0], K, R, T)
         features, depth = self.encode(image)
         return self.render_from(features, depth, K, R, T)
 
     def render_views(self, image: torch.Tensor, K: torch.Tensor, rotvecs: torch.Tensor,
-                     translations: torch.Tensor) -> RenderOutput:
-        """Render V views of ONE image in one batch; encoder and depth net run once.
+                     translations: torch.Tensor, views_per_batch: int | None = None) -> RenderOutput:
+        """Render V views of ONE image; the encoder and depth net run once.
 
         Args:
-            image: (1, 3, H, W) or (3, H, W) in [0, 1].
+            image: (1, 3, H, W) or (3, H, W) float in [0, 1].
             K: (3, 3) or (1, 3, 3) its pixel intrinsics.
             rotvecs, translations: (V, 3) target poses (axis-angle r, translation T; eq. 2).
+            views_per_batch: decode at most this many views per splat + decoder call (bounds
+                memory); default all V at once. The result does not depend on it.
         Returns:
             RenderOutput with image/alpha/points of batch V and the shared depth (1, 1, H, W).
         """
+        image = as_tensor(_WHERE, "image", image)
         if image.dim() == 3:
             image = image.unsqueeze(0)
-        if K.dim() == 2:
-            K = K.unsqueeze(0)
-        _check_shape("image", image, (1, 3, None, None))
-        _check_shape("K", K, (1, 3, 3))
-        _check_shape("rotvecs", rotvecs, (None, 3))
-        _check_shape("translations", translations, (rotvecs.shape[0], 3))
+        check_shape(_WHERE, "image", image, (1, 3, None, None))
+        rotvecs = as_tensor(_WHERE, "rotvecs", rotvecs, (None, 3))
+        translations = as_tensor(_WHERE, "translations", translations, (rotvecs.shape[0], 3))
+        K = _cameras(1, K, torch.eye(3), torch.zeros(3))[0]
         views = rotvecs.shape[0]
+        chunk = views if views_per_batch is None else int(views_per_batch)
+        if views < 1 or chunk < 1:
+            raise ValueError(f"{_WHERE}: need at least one view and views_per_batch >= 1, got "
+                             f"{views} views and views_per_batch={views_per_batch}")
         features, depth = self.encode(image)
         rotations = rotvec_to_matrix(rotvecs.to(features))
-        output = self.render_from(
-            features.expand(views, -1, -1, -1), depth.expand(views, -1, -1, -1),
-            K.expand(views, -1, -1), rotations, translations,
-        )
-        output.depth = depth
-        return output
-
+        translations = translations.to(features)
+        outputs = []
+        for start in range(0, views, chunk):
+            count = min(chunk, views - start)
+            outputs.append(self.render_from(
+                features.expand(count, -1, -1, -1), depth.expand(count, -1, -1, -1),
+                K.expand(count, -1, -1), rotations[start:start + count],
+                translations[start:start + count]))
+        return RenderOutput(torch.cat([o.image for o in outputs]), depth,
+                            torch.cat([o.alpha for o in outputs]), torch.cat([o.points for o in outputs]))

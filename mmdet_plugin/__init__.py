@@ -2,8 +2,8 @@
 
 Use from a config with
 ``custom_imports = dict(imports=['mmdet_plugin'], allow_failed_imports=False)``.
-The renderer-training components (``mmdet_plugin.renderer_training``) are imported on
-their own by the renderer configs.
+The renderer's training components live in the separate package ``danr_mmengine`` (MMEngine
+alone, no mmdet), which the renderer configs import.
 """
 from .danr_dataset import DANRAugmentedDataset, DANRRenderedCocoDataset
 from .efficientnet_lite import EfficientNetLite0

@@ -4,7 +4,6 @@ Checks the output's structure (counts, ids, provenance, boxes inside their image
 pycocotools), identity views (boxes must come back unchanged through the canvas round trip),
 resume after a crash or lost files, shards + merge, and each kind of bad input.
 """
-import importlib.util
 import json
 from pathlib import Path
 
@@ -31,14 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 HEIGHT, WIDTH, RENDER_SIZE = 40, 56, 24
 
 
-def _load_cli():
-    spec = importlib.util.spec_from_file_location("augment_cli", REPO / "tools" / "augment_dataset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CLI = _load_cli()
+CLI = "tools/augment_dataset.py"
 
 
 def _tiny_checkpoint(path: Path) -> Path:
@@ -211,28 +203,27 @@ def test_resume_after_crash_and_lost_files_matches_an_uninterrupted_run(data, tm
         run_augmentation(_settings(data, out, resume=True, seed=6), progress=False)
 
 
-def test_shards_and_merge_equal_one_run(data, tmp_path, capsys):
+def test_shards_and_merge_equal_one_run(data, tmp_path, run_tool):
     common = ["--ann-file", str(data["ann_file"]), "--img-dir", str(data["img_dir"]),
               "--checkpoint", str(data["checkpoint"]), "--render-size", str(RENDER_SIZE),
               "--seed", "5", "--no-progress"]
     for index in range(2):
         out = tmp_path / f"shard{index}"
-        assert CLI.main(common + ["--out-dir", str(out), "--shard", f"{index}/2"]) == 0
+        run_tool(CLI, *common, "--out-dir", out, "--shard", f"{index}/2")
         assert not (out / "annotations.json").exists()
     for index, expected in enumerate([{8, 22}, {1, 15}]):  # id % 2 == index
         parts = (tmp_path / f"shard{index}" / "parts").glob("*.json")
         assert {json.loads(p.read_text())["source_image_id"] for p in parts} == expected
-    capsys.readouterr()
-    assert CLI.main(["merge", "--out-dir", str(tmp_path / "shard0")]) == 1
-    assert "shard runs missing: of 2: 1" in capsys.readouterr().err
+    incomplete = run_tool(CLI, "merge", "--out-dir", tmp_path / "shard0", check=False)
+    assert incomplete.returncode == 1
+    assert "shard runs missing: of 2: 1" in incomplete.stderr
 
     merged = tmp_path / "merged"
-    assert CLI.main(["merge", "--out-dir", str(merged), str(tmp_path / "shard0"),
-                     str(tmp_path / "shard1")]) == 0
+    run_tool(CLI, "merge", "--out-dir", merged, tmp_path / "shard0", tmp_path / "shard1")
     assert _product(merged) == _product(data["baseline"])
     # A folder that already holds every shard (shards sharing one --out-dir) merges in place.
     (merged / "annotations.json").unlink()
-    assert CLI.main(["merge", "--out-dir", str(merged)]) == 0
+    run_tool(CLI, "merge", "--out-dir", merged)
     assert _product(merged) == _product(data["baseline"])
 
 
@@ -276,18 +267,16 @@ def _folder_state(folder: Path) -> dict:
     return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
 
 
-def test_bad_inputs_are_reported_and_readable_images_rendered(data, tmp_path, capsys):
+def test_bad_inputs_are_reported_and_readable_images_rendered(data, tmp_path, run_tool):
     ann_file = _bad_input_set(tmp_path / "source", data)
     img_dir = tmp_path / "source" / "images"
     before = _folder_state(img_dir)
     out = tmp_path / "out"
-    code = CLI.main(["--ann-file", str(ann_file), "--img-dir", str(img_dir), "--out-dir", str(out),
-                     "--checkpoint", str(data["checkpoint"]), "--render-size", str(RENDER_SIZE),
-                     "--views", "random1", "--no-progress"])
-    captured = capsys.readouterr()
-    assert code == 0
+    captured = run_tool(CLI, "--ann-file", ann_file, "--img-dir", img_dir, "--out-dir", out,
+                        "--checkpoint", data["checkpoint"], "--render-size", RENDER_SIZE,
+                        "--views", "random1", "--no-progress")
     assert _folder_state(img_dir) == before
-    lines = captured.err.strip().splitlines()
+    lines = captured.stderr.strip().splitlines()
     expected = [
         "image id 1 (duplicate.png): duplicate image id",
         "annotation id 13 (image id 1, good.png): bbox [5.0, 5.0, 0.0, 10.0] has zero or negative",
@@ -300,11 +289,11 @@ def test_bad_inputs_are_reported_and_readable_images_rendered(data, tmp_path, ca
         "image id 5 (missing.png): file not found; skipped",
         "image id 6 (corrupt.jpg): not a decodable image; skipped",
     ]
-    assert len(lines) == len(expected), captured.err
+    assert len(lines) == len(expected), captured.stderr
     for line, start in zip(lines, expected):
         assert line.startswith(start), (line, start)
-    assert "source images: 7 (7 rendered now, 0 already done), 2 failed" in captured.out
-    assert f"input problems reported: {len(expected)}" in captured.out
+    assert "source images: 7 (7 rendered now, 0 already done), 2 failed" in captured.stdout
+    assert f"input problems reported: {len(expected)}" in captured.stdout
 
     output = json.loads((out / "annotations.json").read_text())
     sources = [image["danr"]["source_image_id"] for image in output["images"]]
@@ -316,50 +305,48 @@ def test_bad_inputs_are_reported_and_readable_images_rendered(data, tmp_path, ca
     assert carried <= {1, 2, 3, 4, 11} and not carried & {5, 6, 12, 13, 14}
 
 
-def test_unusable_inputs_exit_non_zero(data, tmp_path, capsys):
+def test_unusable_inputs_exit_non_zero(data, tmp_path, run_tool):
     common = ["--img-dir", str(data["img_dir"]), "--checkpoint", str(data["checkpoint"]),
               "--render-size", str(RENDER_SIZE), "--no-progress"]
     broken = tmp_path / "broken.json"
     broken.write_text('{"images": [}')
-    assert CLI.main(["--ann-file", str(broken), "--out-dir", str(tmp_path / "a")] + common) == 1
-    assert "broken.json: malformed JSON" in capsys.readouterr().err
+    failed = run_tool(CLI, "--ann-file", broken, "--out-dir", tmp_path / "a", *common, check=False)
+    assert failed.returncode == 1 and "broken.json: malformed JSON" in failed.stderr
 
     unreadable = tmp_path / "unreadable.json"
     unreadable.write_text(json.dumps({
         "images": [{"id": 1, "file_name": "nope.png"}, {"id": 2, "file_name": "gone.png"}],
         "categories": [{"id": 1, "name": "thing"}],
     }))
-    assert CLI.main(["--ann-file", str(unreadable), "--out-dir", str(tmp_path / "b")] + common) == 1
-    err = capsys.readouterr().err
+    failed = run_tool(CLI, "--ann-file", unreadable, "--out-dir", tmp_path / "b", *common, check=False)
+    assert failed.returncode == 1
+    err = failed.stderr
     assert "image id 1 (nope.png): file not found" in err
     assert "no readable image among the 2 source images" in err
 
     missing = ["--ann-file", str(data["ann_file"]), "--img-dir", str(data["img_dir"]),
                "--out-dir", str(tmp_path / "c"), "--checkpoint", str(tmp_path / "none.pth")]
-    assert CLI.main(missing) == 1
-    assert "none.pth not found" in capsys.readouterr().err
+    failed = run_tool(CLI, *missing, check=False)
+    assert failed.returncode == 1 and "none.pth not found" in failed.stderr
 
 
 @pytest.mark.parametrize("where", ["inside", "parent"])
-def test_output_may_not_touch_the_input(data, tmp_path, capsys, where):
+def test_output_may_not_touch_the_input(data, tmp_path, run_tool, where):
     # "parent": OUT/images would be the image folder itself and OUT/annotations.json the input.
     out = data["img_dir"] / "augmented" if where == "inside" else data["img_dir"].parent
     before = _folder_state(data["img_dir"])
-    code = CLI.main(["--ann-file", str(data["ann_file"]), "--img-dir", str(data["img_dir"]),
-                     "--out-dir", str(out), "--checkpoint", str(data["checkpoint"])])
-    assert code == 1
-    assert "which is never written to" in capsys.readouterr().err
+    refused = run_tool(CLI, "--ann-file", data["ann_file"], "--img-dir", data["img_dir"],
+                       "--out-dir", out, "--checkpoint", data["checkpoint"], check=False)
+    assert refused.returncode == 1
+    assert "which is never written to" in refused.stderr
     assert _folder_state(data["img_dir"]) == before
 
 
-def test_preview_grid(data, tmp_path):
-    spec = importlib.util.spec_from_file_location("browse", REPO / "tools" / "browse_augmented.py")
-    browse = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(browse)
+def test_preview_grid(data, tmp_path, run_tool):
     preview = tmp_path / "preview.png"
     tile = 80
-    assert browse.main([str(data["baseline"]), "--num", "2", "--out", str(preview),
-                        "--tile-height", str(tile)]) == 0
+    run_tool("tools/browse_augmented.py", data["baseline"], "--num", 2, "--out", preview,
+             "--tile-height", tile)
     grid = cv2.imread(str(preview))[:, :, ::-1]
     caption, gap, tile_width = 16, 4, round(WIDTH * tile / HEIGHT)
     assert grid.shape == (2 * (caption + tile) + gap, 5 * tile_width + 4 * gap, 3)

@@ -253,7 +253,7 @@ def test_output_stems_disambiguate_shared_stems():
 
 # ------------------------------------------------------------------------------- render frame
 HEIGHT, WIDTH, CANVAS = 48, 80, 32
-FOCAL = (WIDTH / 2) / math.tan(math.radians(30))  # DESIGN.md default intrinsics
+FOCAL = (WIDTH / 2) / math.tan(math.radians(30))  # default intrinsics (docs/conventions.md)
 
 
 def _constant_depth(z: float) -> torch.Tensor:

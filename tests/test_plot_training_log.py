@@ -1,40 +1,30 @@
-"""tools/plot_training_log.py on hand-written MMEngine scalars files."""
-import importlib.util
+"""danr_renderer.training_log and tools/plot_training_log.py on hand-written MMEngine scalars files."""
 import json
 from pathlib import Path
 
 import cv2
 import pytest
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "plot_training_log.py"
-
-
-@pytest.fixture(scope="module")
-def tool():
-    spec = importlib.util.spec_from_file_location("plot_training_log", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from danr_renderer.training_log import TrainingLogError, read_scalars
 
 def _write(path, records):
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
-def test_reads_training_records_only_and_writes_a_png(tool, tmp_path):
+def test_reads_training_records_only_and_writes_a_png(run_tool, tmp_path):
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     _write(first, [{"loss": 2.0, "loss_l1": 0.3, "iter": 10}, {"psnr": 20.0, "step": 10},
                    {"loss": 1.5, "loss_l1": 0.2, "iter": 20}])
     _write(second, [{"loss": 1.0, "loss_l1": 0.1, "iter": 10}])
-    assert [r["iter"] for r in tool.read_scalars(first)] == [10, 20]
+    assert [r["iter"] for r in read_scalars(first)] == [10, 20]
     out = tmp_path / "curves.png"
-    assert tool.main([str(first), str(second), "--keys", "loss", "loss_l1", "--out", str(out)]) == 0
+    run_tool("tools/plot_training_log.py", first, second, "--keys", "loss", "loss_l1", "--out", out)
     image = cv2.imread(str(out))
     assert image is not None and image.shape[0] > 300
 
 
-def test_bad_records_name_the_file_and_line(tool, tmp_path):
+def test_bad_records_name_the_file_and_line(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{"loss": 1.0, "iter": 1}\nnot json\n')
-    with pytest.raises(SystemExit, match=r"broken\.json:2"):
-        tool.read_scalars(path)
+    with pytest.raises(TrainingLogError, match=r"broken\.json:2"):
+        read_scalars(path)

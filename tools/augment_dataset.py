@@ -17,20 +17,17 @@ from pathlib import Path
 # steal the cores the model needs (see the "Synthetic scenes" benchmark). Set it to override.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from danr_renderer.augment import (  # noqa: E402
+from danr_renderer.augment import (
     AssemblyError,
     AugmentError,
     AugmentSettings,
     merge_shard_dirs,
     run_augmentation,
 )
-from danr_renderer.augment.assemble import summarize_records  # noqa: E402
-from danr_renderer.boxes import METHODS  # noqa: E402
+from danr_renderer.augment.assemble import summarize_records
+from danr_renderer.boxes import METHODS
+from danr_renderer.shipped import DEMO_CHECKPOINT
 
-DEFAULT_CHECKPOINT = REPO_ROOT / "checkpoints" / "danr_synthetic_demo.pth"
 
 DESCRIPTION = """\
 Render novel views of every image of a COCO detection set with a DANR renderer checkpoint and
@@ -97,7 +94,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--img-dir", type=Path, required=True,
                         help="folder the images' file_name entries are relative to")
     parser.add_argument("--out-dir", type=Path, required=True, help="output folder")
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
+    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT,
                         help="renderer checkpoint (default: %(default)s)")
     parser.add_argument("--views", default="paper4",
                         help="paper4 | random1 | FILE.json (see below; default %(default)s)")

@@ -14,10 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from danr_renderer.augment.preview import compose_grid, load_preview_rows  # noqa: E402
-from danr_renderer.data.image_io import write_image_atomic  # noqa: E402
+from danr_renderer.augment.preview import load_preview_rows
+from danr_renderer.vis import compose_grid
+from danr_renderer.data.image_io import write_image_atomic
 
 
 def main(argv: list[str] | None = None) -> int:

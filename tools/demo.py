@@ -3,7 +3,7 @@
 
     python tools/demo.py --out work_dirs/demo
 
-1. tools/make_synthetic_dataset.py writes a small synthetic COCO detection set
+1. the synthetic data-set writer (tools/make_synthetic_dataset.py's library) writes a small COCO set
    (OUT/synthetic/detection/{images, annotations.json});
 2. tools/augment_dataset.py's library renders the paper's four views of every image with the
    shipped checkpoint (checkpoints/danr_synthetic_demo.pth) into OUT/augmented;
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import importlib.util
 import shutil
 import sys
 import time
@@ -24,31 +23,19 @@ from pathlib import Path
 # steal the cores the model needs (see the "Synthetic scenes" benchmark). Set it to override.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from danr_renderer.augment import AugmentError, AugmentSettings, run_augmentation  # noqa: E402
-from danr_renderer.augment.preview import compose_grid, load_preview_rows  # noqa: E402
-from danr_renderer.data.image_io import write_image_atomic  # noqa: E402
-
-DEFAULT_CHECKPOINT = REPO / "checkpoints" / "danr_synthetic_demo.pth"
-
-
-def _make_synthetic(out: Path, scenes: int, views: int, size: int, seed: int) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "make_synthetic_dataset", REPO / "tools" / "make_synthetic_dataset.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main(["--out", str(out), "--num-scenes", str(scenes), "--views-per-scene", str(views),
-                 "--size", str(size), "--seed", str(seed)])
+from danr_renderer.augment import AugmentError, AugmentSettings, run_augmentation
+from danr_renderer.augment.preview import load_preview_rows
+from danr_renderer.vis import compose_grid
+from danr_renderer.data.image_io import write_image_atomic
+from danr_renderer.shipped import DEMO_CHECKPOINT
+from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("work_dirs/demo"))
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT)
     parser.add_argument("--num-scenes", type=int, default=3)
     parser.add_argument("--views-per-scene", type=int, default=2)
     parser.add_argument("--size", type=int, default=128, help="synthetic image side")
@@ -68,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     for folder in (synthetic, augmented):
         shutil.rmtree(folder, ignore_errors=True)
     print(f"[1/3] synthetic detection set -> {synthetic / 'detection'}")
-    _make_synthetic(synthetic, args.num_scenes, args.views_per_scene, args.size, args.seed)
+    write_synthetic_dataset(synthetic, SyntheticDatasetSpec(
+        num_scenes=args.num_scenes, views_per_scene=args.views_per_scene, size=args.size, seed=args.seed))
 
     print(f"[2/3] rendering the paper's four views of every image -> {augmented}")
     settings = AugmentSettings(

@@ -6,23 +6,16 @@
 Multi-GPU: tools/dist_train.sh CONFIG GPUS [same options].
 """
 import argparse
-import logging
 import os
-import os.path as osp
-import sys
 
 # mmengine 0.10.7 training checkpoints pickle more than tensors (e.g. its HistoryBuffer), which
 # torch >= 2.6 refuses under its weights_only=True default. --resume only reads checkpoints this
 # tool wrote for the user's own run, so allow full unpickling unless the user decided otherwise.
 os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
-# Run from a source checkout without installing: make the repo's packages (mmdet_plugin, ...)
-# importable for the config's custom_imports.
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+
+from danr_mmengine.launch import LAUNCHERS, build_runner, build_train_cfg  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -39,8 +32,7 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value (e.g. '
                         'train_cfg.max_epochs=12 model.backbone.depth=18)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank (or --local_rank); torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
@@ -48,55 +40,12 @@ def parse_args(argv=None):
     return args
 
 
-def enable_amp(cfg):
-    """Switch OptimWrapper to AmpOptimWrapper (dynamic loss scale): the config's optim_wrapper,
-    or each wrapper inside it when it holds one per network (e.g. generator/discriminator)."""
-    optim_wrapper = cfg.optim_wrapper
-    wrappers = ([optim_wrapper] if 'type' in optim_wrapper else
-                [w for w in optim_wrapper.values() if isinstance(w, dict) and 'type' in w])
-    if not wrappers:
-        raise ValueError('--amp: the config\'s optim_wrapper names no wrapper type')
-    for wrapper in wrappers:
-        if wrapper.type == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config.', logger='current',
-                      level=logging.WARNING)
-        elif wrapper.type == 'OptimWrapper':
-            wrapper.type = 'AmpOptimWrapper'
-            wrapper.loss_scale = 'dynamic'
-        else:
-            raise ValueError(f'--amp needs OptimWrapper optimizer wrappers, got {wrapper.type}')
-
-
-def build_cfg(args):
-    """The config file merged with the command-line choices."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        enable_amp(cfg)
-    if args.auto_scale_lr:
-        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise ValueError(f'--auto-scale-lr: {args.config} has no auto_scale_lr.base_batch_size')
-        cfg.auto_scale_lr.enable = True
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
-    return cfg
-
-
 def main(argv=None):
     args = parse_args(argv)
-    cfg = build_cfg(args)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    cfg = build_train_cfg(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
+                       auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
+                       launcher=args.launcher)
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

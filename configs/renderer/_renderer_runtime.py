@@ -1,13 +1,13 @@
 # Shared runtime of the renderer-training configs (configs/renderer/*.py inherit it).
 #
-# The model is mmdet_plugin.renderer_training.DANRRendererModel: generator (NovelViewRenderer),
+# The model is danr_mmengine.DANRRendererModel: generator (NovelViewRenderer),
 # two-scale discriminator, eq. 5 losses. Training alternates one generator and one discriminator
 # Adam step per iteration, so optim_wrapper holds one wrapper per network.
 # All schedules are iteration based: the paper "randomly chooses samples for 500 iterations per
 # epoch", which is what an infinite shuffling sampler over the pair dataset does; an "epoch"
 # below is 500 iterations (checkpoint and validation interval).
 default_scope = 'mmengine'
-custom_imports = dict(imports=['mmdet_plugin.renderer_training'], allow_failed_imports=False)
+custom_imports = dict(imports=['danr_mmengine'], allow_failed_imports=False)
 
 # Adam, as in the paper. Learning rates are not given there: 1e-4 for the renderer and 4e-4 for
 # the discriminator (the two-time-scale rule of SPADE/SynSin, whose discriminator and losses the

@@ -1,7 +1,7 @@
 """How an uncalibrated source image of any size and aspect ratio meets the square renderer.
 
-The source image (H, W) gets DESIGN.md's default intrinsics K_src (60 degree horizontal
-field of view, fx = fy, principal point at the centre). It is resized *anisotropically* to
+The source image (H, W) gets the default intrinsics K_src of docs/conventions.md (60 degree
+horizontal field of view, fx = fy, principal point at the centre). It is resized *anisotropically* to
 the S x S render canvas; in the continuous pixel frame that resize maps u -> u S / W and
 v -> v S / H exactly, so the canvas is the same camera with K_render = K_src scaled by
 (S / W, S / H) per axis (fx != fy on the canvas, which eq. 1-3 handle). The renderer works
@@ -23,21 +23,11 @@ import numpy as np
 import torch
 
 from ..boxes import transfer_boxes
-from ..geometry import (
-    default_intrinsics,
-    project,
-    rotvec_to_matrix,
-    scale_intrinsics,
-    transform_points,
-    unproject,
-)
+from ..geometry import default_intrinsics, rotvec_to_matrix, scale_intrinsics
 from .views import View
 
-__all__ = ["RenderFrame", "CarriedBoxes", "carry_boxes", "DROP_REASONS"]
+__all__ = ["RenderFrame", "CarriedBoxes", "carry_boxes"]
 
-# Why a transferred box is not written: most of it left the frame (or went behind the
-# camera), most of it is hidden behind nearer surfaces, or what is left is under min_size.
-DROP_REASONS = ("left_frame", "occluded", "too_small")
 # A written box must be at least this many pixels wide and high (in the written image).
 MIN_SIZE = 1.0
 
@@ -83,7 +73,8 @@ class CarriedBoxes:
     """Source boxes carried into one view, in the written (source-size) target image.
 
     boxes: (M, 4) float64 xyxy target pixels clipped to [0, W] x [0, H]; visible: (M,) share
-    of each box seen in the view; drop_reasons: per box None (kept) or one of DROP_REASONS.
+    of each box seen in the view; drop_reasons: per box None (kept) or one of
+    danr_renderer.boxes.DROP_REASONS.
     """
 
     boxes: np.ndarray
@@ -102,56 +93,17 @@ def carry_boxes(
     """Carry source boxes (M, 4) xyxy (source pixels) into `view` using the source depth.
 
     depth: (h, w) z-depth of the source image on any resized grid (the renderer's canvas).
-    A dropped box is "too_small" when enough of it is seen but its clipped box in the written
-    image is under MIN_SIZE pixels wide or high; otherwise "left_frame" when under min_visible
-    of it lands inside the target frame in front of the camera at all, else "occluded".
+    A kept box is at least MIN_SIZE written-image pixels wide and high; drop reasons are those
+    of danr_renderer.boxes.transfer_boxes.
     """
     grid_h, grid_w = depth.shape[-2:]
     K = frame.grid_intrinsics(grid_h, grid_w).to(depth)
     to_grid = np.array([grid_w / frame.width, grid_h / frame.height] * 2)
     grid_boxes = torch.from_numpy(np.asarray(boxes, dtype=np.float64).reshape(-1, 4) * to_grid)
-    grid_boxes = grid_boxes.to(depth)
     R = rotvec_to_matrix(torch.tensor(view.rotvec, dtype=torch.float64)).to(depth)
     T = torch.tensor(view.translation, dtype=torch.float64).to(depth)
-    # The size limit is applied below in written-image pixels, not canvas pixels.
-    result = transfer_boxes(
-        grid_boxes, depth, K, R, T, method=method, min_visible=min_visible, min_size=0.0
-    )
-    to_source = np.array([frame.width / grid_w, frame.height / grid_h] * 2)
-    target = result.boxes.double().cpu().numpy().reshape(-1, 4) * to_source
-    visible = result.visible.double().cpu().numpy()
-    keep = result.keep.cpu().numpy()
-    large_enough = (target[:, 2:] - target[:, :2] >= MIN_SIZE).all(axis=1)
-    reasons: list[str | None] = [
-        None if kept and large else "too_small" for kept, large in zip(keep, large_enough)
-    ]
-    unseen = np.flatnonzero(~keep & (visible < min_visible))
-    if len(unseen):
-        shares = _in_frame_shares(grid_boxes[unseen], depth, K, R, T).cpu().numpy()
-        for index, share in zip(unseen, shares):
-            reasons[index] = "left_frame" if share < min_visible else "occluded"
-    return CarriedBoxes(boxes=target, visible=visible, drop_reasons=reasons)
-
-
-def _in_frame_shares(boxes, depth, K, R, T) -> torch.Tensor:
-    """(M,) share of each box's pixel centres (M, 4 xyxy on the depth grid) that land inside
-    the target frame in front of the camera, occlusion ignored. A box containing no pixel
-    centre along an axis counts the pixel holding its centre."""
-    height, width = depth.shape
-    points = unproject(depth[None, None], K[None])
-    u, v, z = project(transform_points(points, R[None], T[None]), K[None])[0].unbind(-1)
-    inside = ((z > 0) & (u >= 0) & (u < width) & (v >= 0) & (v < height)).reshape(height, width)
-    table = torch.nn.functional.pad(inside.long().cumsum(0).cumsum(1), (1, 0, 1, 0))
-
-    def pixel_range(low, high, size):
-        first, last = torch.ceil(low - 0.5), torch.floor(high - 0.5)
-        centre = torch.floor((low + high) / 2)
-        empty = first > last
-        first = torch.where(empty, centre, first).clamp(0, size - 1).long()
-        last = torch.where(empty, centre, last).clamp(0, size - 1).long()
-        return first, last
-
-    col0, col1 = pixel_range(boxes[:, 0], boxes[:, 2], width)
-    row0, row1 = pixel_range(boxes[:, 1], boxes[:, 3], height)
-    count = table[row1 + 1, col1 + 1] - table[row0, col1 + 1] - table[row1 + 1, col0] + table[row0, col0]
-    return count / ((row1 - row0 + 1) * (col1 - col0 + 1))
+    result = transfer_boxes(grid_boxes.to(depth), depth, K, R, T, method=method,
+                            min_visible=min_visible, min_size=tuple(MIN_SIZE * to_grid[:2]))
+    target = result.boxes.double().cpu().numpy().reshape(-1, 4) / to_grid
+    return CarriedBoxes(boxes=target, visible=result.visible.double().cpu().numpy(),
+                        drop_reasons=result.drop_reasons)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..geometry import rotvec_to_matrix
 from ..renderer import NovelViewRenderer
 from .render_frame import CarriedBoxes, RenderFrame, carry_boxes
 from .views import View
@@ -49,26 +48,18 @@ def render_image_views(
     The result depends only on these arguments (not on other images), which is what makes
     sharded and resumed runs reproduce an uninterrupted one.
     """
+    if not views:
+        return []
     device = next(renderer.parameters()).device
     frame = RenderFrame(rgb.shape[0], rgb.shape[1], render_size)
-    canvas = frame.to_canvas(rgb).to(device)[None]
-    K = frame.grid_intrinsics(render_size, render_size).to(device)[None]
-    features, depth = renderer.encode(canvas)
-    source_depth = depth[0, 0]
-    rendered: list[RenderedView] = []
-    for start in range(0, len(views), views_per_batch):
-        chunk = views[start : start + views_per_batch]
-        count = len(chunk)
-        rotvecs = torch.tensor([v.rotvec for v in chunk], dtype=canvas.dtype, device=device)
-        translations = torch.tensor([v.translation for v in chunk], dtype=canvas.dtype, device=device)
-        output = renderer.render_from(
-            features.expand(count, -1, -1, -1),
-            depth.expand(count, -1, -1, -1),
-            K.expand(count, -1, -1),
-            rotvec_to_matrix(rotvecs),
-            translations,
-        )
-        for view, image in zip(chunk, output.image):
-            carried = carry_boxes(boxes, source_depth, frame, view, box_method, min_visible)
-            rendered.append(RenderedView(view, frame.to_source(image), carried))
-    return rendered
+    canvas = frame.to_canvas(rgb).to(device)
+    K = frame.grid_intrinsics(render_size, render_size).to(device)
+    rotvecs = torch.tensor([v.rotvec for v in views], dtype=canvas.dtype, device=device)
+    translations = torch.tensor([v.translation for v in views], dtype=canvas.dtype, device=device)
+    output = renderer.render_views(canvas, K, rotvecs, translations, views_per_batch)
+    source_depth = output.depth[0, 0]
+    return [
+        RenderedView(view, frame.to_source(image),
+                     carry_boxes(boxes, source_depth, frame, view, box_method, min_visible))
+        for view, image in zip(views, output.image)
+    ]

@@ -10,7 +10,7 @@ Reproducibility: scene k of a data set with seed s is `generate_scene(scene_seed
 its camera path `camera_trajectory(scene, V, trajectory_seed(s, k))`; both seeds are entropy
 tuples for numpy.random.SeedSequence, so any scene can be rebuilt on its own.
 
-Conventions (DESIGN.md): continuous pixel frame, rays through pixel centres (j + 0.5, i + 0.5);
+Conventions (docs/conventions.md): continuous pixel frame, rays through pixel centres (j + 0.5, i + 0.5);
 OpenCV camera (x right, y down, z forward); depth is z-depth; world frame of the scenes in
 scene.py (y down, floor y = 0).
 """
