@@ -2,7 +2,6 @@
 and implements the ablation arm its name promises (paper sec. 4.4-4.5, authors' README)."""
 import copy
 import functools
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from mmengine.config import Config  # noqa: E402
 from mmdet.registry import DATASETS, MODELS  # noqa: E402
 from mmdet.utils import register_all_modules  # noqa: E402
 
+from danr_renderer.data.splits import split_dataset  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
 INDOOR_CLASSES = ('chair', 'clock', 'exit', 'fireextinguisher', 'printer', 'screen', 'trashbin')
@@ -23,9 +24,6 @@ PAPER_VIEWS = ([-0.1, -0.15, 0.0], [0.1, -0.15, 0.0], [-0.1, 0.15, 0.0], [0.1, 0
 VIEWS_PER_IMAGE = 2  # rendered views per original in the tiny sets
 
 register_all_modules()
-_spec = importlib.util.spec_from_file_location('split_dataset', REPO / 'tools' / 'split_dataset.py')
-split_dataset = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(split_dataset)
 
 
 def write_tiny_coco(root, classes, num_images=20, size=(96, 64), seed=0):
@@ -86,8 +84,7 @@ def data_roots(tmp_path_factory):
     for name, classes in (('indoor', INDOOR_CLASSES), ('synthetic', synthetic_classes)):
         coco = write_tiny_coco(base / name, classes)
         write_tiny_rendered(base / f'{name}_danr', coco)
-        split_dataset.main([str(base / name / 'annotations.json'), '--out',
-                            str(base / name / 'splits'), '--holdout', '0.5'])
+        split_dataset(base / name / 'annotations.json', base / name / 'splits', holdout=0.5)
         roots[name] = base / name
         roots[f'{name}_danr'] = base / f'{name}_danr'
     return roots

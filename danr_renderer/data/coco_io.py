@@ -1,6 +1,6 @@
 """Reading COCO detection annotations defensively, and writing JSON atomically.
 
-Boxes follow DESIGN.md's continuous pixel frame, the same as COCO's: bbox [x, y, w, h] covers
+Boxes follow the continuous pixel frame of docs/conventions.md, the same as COCO's: bbox [x, y, w, h] covers
 [x, x + w] x [y, y + h] with pixel (i, j) covering [j, j+1) x [i, i+1).
 
 A problem with one item (image entry, annotation) is reported as one line naming the item and
@@ -23,6 +23,7 @@ __all__ = [
     "SourceImage",
     "CocoDetectionSet",
     "read_coco_detection",
+    "read_coco_document",
     "fit_boxes_to_image",
     "write_json_atomic",
 ]
@@ -219,6 +220,47 @@ def _read_annotations(
         )
 
 
+def _load_document(path: Path) -> dict:
+    """The file's JSON object, with an 'images' list; CocoFormatError otherwise."""
+    document = _load_json(path)
+    if not isinstance(document, dict):
+        raise CocoFormatError(f"{path}: top level is not a JSON object")
+    if not isinstance(document.get("images"), list):
+        raise CocoFormatError(f"{path}: no 'images' list")
+    return document
+
+
+def read_coco_document(path: str | os.PathLike) -> dict:
+    """Read a COCO file as its raw dictionary, every field kept, checked strictly.
+
+    For code that selects whole entries (e.g. danr_renderer.data.splits) rather than reading
+    boxes: nothing is skipped or repaired, so a file that fails a check raises.
+
+    Raises:
+        CocoFormatError: missing file, malformed JSON, top level not an object, no 'images' or
+            'annotations' list, an image without 'id' or with an id another image has, an
+            annotation whose image_id is not a listed image.
+    """
+    path = Path(path)
+    document = _load_document(path)
+    if not isinstance(document.get("annotations"), list):
+        raise CocoFormatError(f"{path}: no 'annotations' list")
+    seen = set()
+    for index, image in enumerate(document["images"]):
+        if not isinstance(image, dict) or "id" not in image:
+            raise CocoFormatError(f"{path}: images[{index}] has no 'id'")
+        if image["id"] in seen:
+            raise CocoFormatError(f"{path}: duplicate image id {image['id']!r}")
+        seen.add(image["id"])
+    for index, annotation in enumerate(document["annotations"]):
+        image_id = annotation.get("image_id") if isinstance(annotation, dict) else None
+        if image_id not in seen:
+            raise CocoFormatError(
+                f"{path}: annotations[{index}] refers to no listed image (image_id={image_id!r})"
+            )
+    return document
+
+
 def read_coco_detection(path: str | os.PathLike) -> CocoDetectionSet:
     """Read and validate a COCO detection file.
 
@@ -232,11 +274,7 @@ def read_coco_detection(path: str | os.PathLike) -> CocoDetectionSet:
             list, no valid 'categories' list.
     """
     path = Path(path)
-    document = _load_json(path)
-    if not isinstance(document, dict):
-        raise CocoFormatError(f"{path}: top level is not a JSON object")
-    if not isinstance(document.get("images"), list):
-        raise CocoFormatError(f"{path}: no 'images' list")
+    document = _load_document(path)
     categories = _read_categories(path, document)
     problems: list[InputProblem] = []
     images = _read_images(document["images"], problems)
