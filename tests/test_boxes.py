@@ -172,6 +172,9 @@ def test_box_leaving_the_frame(method):
     centres = np.arange(20, 40) + 0.5
     assert result.visible[1].item() == pytest.approx(np.mean(centres + shift >= 0))
     assert result.keep[1].item()
+    # Nothing hides anything at constant depth: what is not seen has left the frame.
+    torch.testing.assert_close(result.in_frame, result.visible)
+    assert result.drop_reasons == ["left_frame", None]
     inset = 0.5 if method == "points" else 0.0  # outermost pixel centres vs box edges
     expected = [0.0, 20.0 + inset, 40.0 - inset + shift, 40.0 - inset]
     np.testing.assert_allclose(result.boxes[1].numpy(), expected, atol=1e-6)
@@ -203,6 +206,8 @@ def test_box_behind_a_nearer_surface_is_hidden(tx, fully_hidden):
         result = _run(box, _occlusion_scene(), [tx, 0, 0], method=method)
         assert result.visible.item() == pytest.approx(1 - hidden)
         assert not result.keep.item()
+        # Every moved object centre is still inside the 96-px frame: hidden, not gone.
+        assert result.in_frame.item() == 1.0 and result.drop_reasons == ["occluded"]
     # Without the slab the same box stays fully visible.
     free = _occlusion_scene()
     free[free == 1.0] = 6.0
@@ -232,6 +237,10 @@ def test_boxes_are_clipped_to_the_source_first_and_tiny_boxes_dropped():
                                [[0, 0, 20, 30], [10.6, 10.0, 11.4, 30.0]], atol=1e-6)
     np.testing.assert_allclose(result.visible.numpy(), [1.0, 1.0])
     assert result.keep.tolist() == [True, False]  # 0.8 px wide < min_size 1
+    assert result.drop_reasons == [None, "too_small"]
+    # A per-axis minimum (width, height): 0.8 px wide passes 0.5, the 20 px height fails 25.
+    assert _run([[10.6, 10.0, 11.4, 30.0]], _constant(2.0), [0, 0, 0], min_size=(0.5, 1.0)).keep.item()
+    assert not _run([[10.6, 10.0, 11.4, 30.0]], _constant(2.0), [0, 0, 0], min_size=(0.5, 25.0)).keep.item()
 
 
 def test_float32_numpy_inputs_match_float64():

@@ -216,3 +216,43 @@ def test_render_views_equals_forward_per_view(scale):
             torch.testing.assert_close(views.depth, single.depth)
     # The four views really are different views.
     assert (views.points[0, :, :2] - views.points[3, :, :2]).abs().max() > 1.0
+
+
+def test_images_outside_the_unit_range_are_refused_by_name():
+    renderer = tiny_renderer()
+    K, R, T = camera_batch(1, 16, 16)
+    pixels = (torch.rand(1, 3, 16, 16) * 255).round()
+    with pytest.raises(TypeError, match="image must be a float image in \\[0, 1\\], got dtype torch.uint8"):
+        renderer(pixels.to(torch.uint8), K, R, T)
+    with pytest.raises(ValueError, match="image must hold values in \\[0, 1\\].*divide by 255"):
+        renderer(pixels, K, R, T)
+    with pytest.raises(TypeError, match="K must be a torch.Tensor or numpy array, got list"):
+        renderer(pixels / 255, K[0].tolist(), R, T)
+
+
+def test_numpy_and_unbatched_cameras_equal_batched_tensors():
+    torch.manual_seed(2)
+    renderer = tiny_renderer().eval()
+    image = torch.rand(2, 3, 16, 20)
+    K, R, T = camera_batch(2, 16, 20)
+    with torch.no_grad():
+        batched = renderer(image, K, R, T)
+        shared = renderer(image, K[0].numpy(), R[0], T[0].numpy())
+    torch.testing.assert_close(shared.image, batched.image)
+    torch.testing.assert_close(shared.points, batched.points)
+    with pytest.raises(ValueError, match="K must have shape \\(2, 3, 3\\)"):
+        renderer(image, K[:1].expand(3, 3, 3), R, T)
+
+
+def test_render_views_in_chunks_equals_all_at_once():
+    torch.manual_seed(4)
+    renderer = tiny_renderer().eval()
+    image, K = torch.rand(3, 16, 24), default_intrinsics(16, 24)
+    translations = torch.tensor([[0.0, 0.0, 0.3]]).expand(4, 3)
+    with torch.no_grad():
+        whole = renderer.render_views(image, K, PAPER_ROTVECS, translations)
+        chunked = renderer.render_views(image, K, PAPER_ROTVECS, translations, views_per_batch=3)
+    for name in ("image", "alpha", "points", "depth"):
+        torch.testing.assert_close(getattr(chunked, name), getattr(whole, name))
+    with pytest.raises(ValueError, match="views_per_batch >= 1"):
+        renderer.render_views(image, K, PAPER_ROTVECS, translations, views_per_batch=0)
