@@ -46,7 +46,7 @@ from danr_renderer.data.image_io import read_image_rgb, write_image_atomic
 from danr_renderer.renderer import NovelViewRenderer
 from danr_renderer.shipped import DEMO_CHECKPOINT
 from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
-from results_file import machine_description, write_section
+from results_file import machine_description, publish
 
 SECTION = "## Augmentation throughput"
 INDOOR = REPO.parent / "shared" / "data" / "indoor_objects"
@@ -209,10 +209,7 @@ def main() -> None:
         "",
         command,
     ])
-    print(body)
-    if args.out is not None:
-        write_section(args.out, SECTION, body)
-        print(f"wrote the {SECTION!r} section of {args.out}")
+    publish(args.out, SECTION, body)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from results_file import machine_description, write_section
+from results_file import machine_description, publish
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,9 +122,7 @@ def main() -> None:
         "",
         *rows,
     ])
-    print(body)
-    if args.out:
-        write_section(args.out, SECTION, body)
+    publish(args.out, SECTION, body)
 
 
 if __name__ == "__main__":

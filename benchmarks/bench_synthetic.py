@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from results_file import machine_description, write_section
+from results_file import machine_description, publish
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -140,10 +140,7 @@ def main() -> None:
             command,
         ]
     )
-    print(body)
-    if args.out is not None:
-        write_section(args.out, SECTION, body)
-        print(f"wrote the {SECTION!r} section of {args.out}")
+    publish(args.out, SECTION, body)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,11 @@ def write_section(path: Path, heading: str, body: str) -> None:
     else:
         lines += ["", *section]
     atomic_write_text(path, "\n".join(lines).rstrip("\n") + "\n")
+
+
+def publish(out: Path | None, heading: str, body: str) -> None:
+    """Print a benchmark's section and, when `out` is given, write it into that file."""
+    print(body)
+    if out is not None:
+        write_section(out, heading, body)
+        print(f"wrote the {heading!r} section of {out}")
