@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .checks import check_shape
 from .geometry import project, transform_points, unproject
 
 __all__ = ["BoxTransfer", "DROP_REASONS", "METHODS", "transfer_boxes"]
@@ -81,8 +82,7 @@ class BoxTransfer:
 
 def _validated_boxes(boxes: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """(M, 4) xyxy checked box by box, then clipped to the source image [0, W] x [0, H]."""
-    if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"boxes must have shape (M, 4) xyxy, got {tuple(boxes.shape)}")
+    check_shape("transfer_boxes", "boxes (xyxy)", boxes, (None, 4))
     well_formed = torch.isfinite(boxes).all(dim=1)
     well_formed &= (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
     for index in torch.nonzero(~well_formed).flatten().tolist():
@@ -344,8 +344,7 @@ def transfer_boxes(
         depth = depth.float()
     if depth.ndim > 2 and all(size == 1 for size in depth.shape[:-2]):
         depth = depth.reshape(depth.shape[-2:])
-    if depth.ndim != 2:
-        raise ValueError(f"depth must have shape (H, W), got {tuple(depth.shape)}")
+    check_shape("transfer_boxes", "depth", depth, (None, None))
     if not bool((torch.isfinite(depth) & (depth > 0)).all()):
         raise ValueError("depth must be finite and positive everywhere")
     like = dict(dtype=depth.dtype, device=depth.device)
@@ -356,6 +355,8 @@ def transfer_boxes(
     R = torch.as_tensor(R, **like)
     T = torch.as_tensor(T, **like).reshape(3)
     K_out = K if K_out is None else torch.as_tensor(K_out, **like)
+    for name, matrix in (("K", K), ("R", R), ("K_out", K_out)):
+        check_shape("transfer_boxes", name, matrix, (3, 3))
     height, width = depth.shape
     out_h, out_w = (height, width) if out_size is None else (int(out_size[0]), int(out_size[1]))
 
