@@ -36,10 +36,10 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmengine.registry import DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 from danr_renderer.data.realestate10k_dataset import RealEstate10KPairs
-from danr_renderer.losses import DiscriminatorLoss, GeneratorLoss
+from danr_renderer.losses import DiscriminatorLoss, GeneratorLoss, depth_loss
 from danr_renderer.metrics import perceptual_distance, psnr, ssim
 from danr_renderer.networks import MultiscaleDiscriminator, VGG19Features
-from danr_renderer.renderer import NovelViewRenderer
+from danr_renderer.renderer import NovelViewRenderer, RenderOutput
 
 __all__ = [
     "RendererDataPreprocessor",
@@ -93,6 +93,10 @@ class DANRRendererModel(BaseModel):
             (default: full VGG19 widths, seed 0, no weights file). Values are comparable only
             between runs with the same settings; tools/eval_renderer.py uses the default.
         data_preprocessor: config or module; default RendererDataPreprocessor.
+        depth_supervision: beyond the paper, dict(weight=w, scale_invariant=bool): adds
+            w * losses.depth_loss(predicted source depth, the batch's `src_depth`) to the
+            generator's loss (logged as loss_depth) for batches that carry known depths
+            (RealEstate10KPairs(depth_folder=...)); default none (the paper's implicit depth).
         generator_init: a renderer checkpoint (NovelViewRenderer.save_checkpoint, e.g. the
             shipped checkpoints/danr_synthetic_demo.pth) whose weights the generator starts
             from in `init_weights`, to fine-tune it; its config must equal `renderer`'s. The
@@ -110,6 +114,7 @@ class DANRRendererModel(BaseModel):
         perceptual: dict | None = None,
         data_preprocessor: dict | torch.nn.Module | None = None,
         generator_init: str | None = None,
+        depth_supervision: dict | None = None,
         init_cfg: dict | None = None,
     ):
         if data_preprocessor is None:
@@ -124,6 +129,11 @@ class DANRRendererModel(BaseModel):
         self.discriminator_loss = DiscriminatorLoss(loss.get("gan_mode", "lsgan"))
         self.perceptual_net = VGG19Features(**(perceptual or {}))
         self.generator_init = generator_init
+        self.depth_supervision = {"weight": 0.0, "scale_invariant": False, **(depth_supervision or {})}
+        unknown = set(self.depth_supervision) - {"weight", "scale_invariant"}
+        if unknown or self.depth_supervision["weight"] < 0:
+            raise ValueError(f"DANRRendererModel: depth_supervision takes weight >= 0 and "
+                             f"scale_invariant, got {depth_supervision}")
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -137,20 +147,21 @@ class DANRRendererModel(BaseModel):
             )
         self.generator.load_state_dict(pretrained.state_dict())
 
-    def render(self, data: dict) -> torch.Tensor:
-        """Novel views (B, 3, sH, sW) of a preprocessed batch, checked against the targets."""
+    def render(self, data: dict) -> RenderOutput:
+        """The generator's output for a preprocessed batch; its novel views (B, 3, sH, sW) are
+        checked against the targets."""
         output = self.generator(data["src_image"], data["K"], data["R"], data["T"])
         if output.image.shape != data["tgt_image"].shape:
             raise ValueError(
                 f"DANRRendererModel: rendered {tuple(output.image.shape)} but the targets are "
                 f"{tuple(data['tgt_image'].shape)}; targets must be render_scale times the source size"
             )
-        return output.image
+        return output
 
     def forward(self, src_image, tgt_image, K, R, T, mode: str = "tensor", **meta):
         """mode "tensor": rendered images (B, 3, sH, sW); "predict": per-sample metric dicts.
         Training goes through `train_step` only (two optimisers)."""
-        fake = self.render(dict(src_image=src_image, tgt_image=tgt_image, K=K, R=R, T=T))
+        fake = self.render(dict(src_image=src_image, tgt_image=tgt_image, K=K, R=R, T=T)).image
         if mode == "tensor":
             return fake
         if mode == "predict":
@@ -175,14 +186,21 @@ class DANRRendererModel(BaseModel):
         """One generator update, then one discriminator update on the same (detached) render.
 
         Returns the loss terms for logging: loss (generator total), loss_l1, loss_content,
-        loss_gan, loss_feat, loss_d (discriminator total), loss_d_real, loss_d_fake.
+        loss_gan, loss_feat, loss_d (discriminator total), loss_d_real, loss_d_fake, and
+        loss_depth with depth supervision.
         """
         data = self.data_preprocessor(data, True)
         generator_optim = optim_wrapper["generator"]
         discriminator_optim = optim_wrapper["discriminator"]
         with generator_optim.optim_context(self.generator):
-            fake = self.render(data)
+            output = self.render(data)
+            fake = output.image
             generator_terms = self.generator_loss(fake, data["tgt_image"], self.discriminator)
+            weight = self.depth_supervision["weight"]
+            if weight > 0 and "src_depth" in data:
+                generator_terms["depth"] = depth_loss(
+                    output.depth, data["src_depth"], self.depth_supervision["scale_invariant"])
+                generator_terms["total"] = generator_terms["total"] + weight * generator_terms["depth"]
         generator_optim.update_params(generator_terms["total"])
         # The generator's adversarial terms also left gradients on the discriminator.
         discriminator_optim.zero_grad()
@@ -200,7 +218,7 @@ class DANRRendererModel(BaseModel):
     def val_step(self, data: dict) -> list[dict[str, float]]:
         data = self.data_preprocessor(data, False)
         with torch.no_grad():
-            return self.quality(self.render(data), data["tgt_image"])
+            return self.quality(self.render(data).image, data["tgt_image"])
 
     def test_step(self, data: dict) -> list[dict[str, float]]:
         return self.val_step(data)

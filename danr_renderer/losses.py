@@ -39,6 +39,7 @@ __all__ = [
     "ContentLoss",
     "GeneratorLoss",
     "DiscriminatorLoss",
+    "depth_loss",
 ]
 
 GAN_MODES = ("lsgan", "hinge")
@@ -168,3 +169,35 @@ class DiscriminatorLoss(nn.Module):
         fake_term = gan_loss(discriminator(fake.detach()), real=False, mode=self.gan_mode,
                              for_discriminator=True)
         return {"real": real_term, "fake": fake_term, "total": 0.5 * (real_term + fake_term)}
+
+
+def depth_loss(predicted: torch.Tensor, known: torch.Tensor, scale_invariant: bool = False) -> torch.Tensor:
+    """Mean absolute log-depth error over the pixels whose depth is known; a scalar.
+
+    Beyond the paper, whose depth is learnt only through the views: this term makes the depth
+    net follow shape where a data source knows the depth (exact synthetic depth, SfM points).
+
+    Args:
+        predicted: (B, 1, H, W) positive z-depth of the renderer's depth net.
+        known: (B, 1, H, W) z-depth, 0 where unknown (`data.depth_points.rasterize_depth_points`).
+        scale_invariant: compare shape only: each image's log error is shifted by its median
+            over the known pixels (for sources whose scale is not the renderer's, e.g. footage
+            scaled by a rule rather than measured).
+    Images with no known pixel do not count; a batch without any gives 0.
+    """
+    if predicted.shape != known.shape or predicted.dim() != 4 or predicted.shape[1] != 1:
+        raise ValueError(f"depth_loss: need two (B, 1, H, W) depth maps, got {tuple(predicted.shape)} "
+                         f"and {tuple(known.shape)}")
+    valid = known > 0
+    error = torch.log(predicted.clamp_min(1e-6)) - torch.log(known.clamp_min(1e-6))
+    per_image = []
+    for image_error, image_valid in zip(error, valid):
+        values = image_error[image_valid]
+        if values.numel() == 0:
+            continue
+        if scale_invariant:
+            values = values - values.detach().median()
+        per_image.append(values.abs().mean())
+    if not per_image:
+        return predicted.sum() * 0.0
+    return torch.stack(per_image).mean()

@@ -39,6 +39,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="folder of those images (default: 'images' beside ANN_FILE)")
     parser.add_argument("--photo-fraction", type=float, default=0.7,
                         help="share of the materials replaced by photo patches")
+    parser.add_argument("--write-depth", action="store_true",
+                        help="also write every frame's exact depth to video/depth/ (depth supervision)")
     args = parser.parse_args(argv)
     for name in ("num_scenes", "views_per_scene", "size", "threads"):
         if getattr(args, name) < 1:
@@ -52,7 +54,7 @@ def main(argv=None) -> dict:
     spec = SyntheticDatasetSpec(
         num_scenes=args.num_scenes, views_per_scene=args.views_per_scene, size=args.size,
         seed=args.seed, hfov_deg=args.hfov, photo_textures=args.photo_textures,
-        photo_img_dir=args.photo_img_dir, photo_fraction=args.photo_fraction)
+        photo_img_dir=args.photo_img_dir, photo_fraction=args.photo_fraction, write_depth=args.write_depth)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:

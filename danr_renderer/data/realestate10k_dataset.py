@@ -16,6 +16,12 @@ over this dataset does the same.
 Both frames are resized by the smallest uniform factor that covers the output (rounded to whole
 pixels; the intrinsics use the exact per-axis factors) and cropped with the same window, because
 the renderer projects source and target with one intrinsic matrix: the source frame's.
+
+Depth supervision (`depth_folder`): the source frame's known depths
+(`root/<depth_folder>/<clip>/<timestamp>.npz`, format in `depth_points`) are carried through the
+same resize and crop into `src_depth`. Appearance randomisation (`photometric_jitter` j): one
+brightness, contrast and saturation factor in [1 - j, 1 + j] each, drawn per sample, applied to
+source and target alike, so the pair stays consistent while colours stop predicting depth.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..geometry import scale_intrinsics
+from .depth_points import rasterize_depth_points, read_depth_points
 from .realestate10k_cameras import CameraFrame, frame_intrinsics, frame_pair_pose, read_camera_file
 
 __all__ = ["RealEstate10KPairs", "resize_and_crop_geometry"]
@@ -76,11 +83,15 @@ class RealEstate10KPairs(Dataset):
         random_crop: random crop windows (training) instead of centred ones.
         seed: seeds the per-sample choice of partner and crop window.
         clips: optional subset of clip names (camera-file stems); default all.
+        depth_folder: folder under root with each frame's known depths (module doc); None: no
+            `src_depth` in the items.
+        photometric_jitter: j >= 0 of the appearance randomisation (module doc); 0: none.
     Each item is a dict:
         src_image, tgt_image: (3, H, W) float32 RGB in [0, 1];
         K: (3, 3) pixel intrinsics of the cropped images (continuous pixel frame);
         R: (3, 3), T: (3,) eq. 2 pose taking source-camera points to the target camera;
-        clip (str), src_timestamp, tgt_timestamp (int): where the pair came from.
+        clip (str), src_timestamp, tgt_timestamp (int): where the pair came from;
+        with depth_folder, src_depth: (1, H, W) float32 known z-depth of the source, 0 where unknown.
     Clips with fewer than two frames cannot form a pair and are left out.
     Raises FileNotFoundError naming the file for missing folders and frames.
     """
@@ -94,6 +105,8 @@ class RealEstate10KPairs(Dataset):
         random_crop: bool = False,
         seed: int = 0,
         clips: list[str] | None = None,
+        depth_folder: str | None = None,
+        photometric_jitter: float = 0.0,
     ):
         self.root = Path(root)
         if isinstance(image_size, int):
@@ -104,6 +117,10 @@ class RealEstate10KPairs(Dataset):
         self.max_frame_gap = int(max_frame_gap)
         self.random_crop = bool(random_crop)
         self.seed = int(seed)
+        if not 0.0 <= photometric_jitter < 1.0:
+            raise ValueError(f"photometric_jitter must be in [0, 1), got {photometric_jitter}")
+        self.photometric_jitter = float(photometric_jitter)
+        self.depth_folder = depth_folder
         self.clips = self._index_clips(clips)
         # (clip index, row) of every frame, in clip order then row order.
         self._frame_index = [
@@ -192,9 +209,13 @@ class RealEstate10KPairs(Dataset):
         K[0, 2] -= x0
         K[1, 2] -= y0
         R, T = frame_pair_pose(clip.frames[src_row], clip.frames[tgt_row])
-        return dict(
-            src_image=prepare(src_bgr),
-            tgt_image=prepare(tgt_bgr),
+        src_image, tgt_image = prepare(src_bgr), prepare(tgt_bgr)
+        if self.photometric_jitter > 0:
+            factors = rng.uniform(1 - self.photometric_jitter, 1 + self.photometric_jitter, size=3)
+            src_image, tgt_image = (_jitter(image, *factors) for image in (src_image, tgt_image))
+        item = dict(
+            src_image=src_image,
+            tgt_image=tgt_image,
             K=K,
             R=R,
             T=T,
@@ -202,6 +223,24 @@ class RealEstate10KPairs(Dataset):
             src_timestamp=clip.frames[src_row].timestamp,
             tgt_timestamp=clip.frames[tgt_row].timestamp,
         )
+        if self.depth_folder is not None:
+            path = self.root / self.depth_folder / clip.name / f"{clip.frames[src_row].timestamp}.npz"
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: depth file of this frame is missing")
+            uv, z = read_depth_points(path)
+            depth = rasterize_depth_points(uv, z, (resized[1] / in_size[1], resized[0] / in_size[0]),
+                                           (x0, y0), self.image_size)
+            item["src_depth"] = torch.from_numpy(depth)[None]
+        return item
+
+
+def _jitter(image: torch.Tensor, brightness: float, contrast: float, saturation: float) -> torch.Tensor:
+    """(3, H, W) RGB in [0, 1] with its saturation, contrast (about its mean grey) and
+    brightness scaled by the factors, clipped to [0, 1]."""
+    grey = (0.299 * image[0] + 0.587 * image[1] + 0.114 * image[2])[None]
+    image = grey + saturation * (image - grey)
+    image = grey.mean() + contrast * (image - grey.mean())
+    return (brightness * image).clamp(0.0, 1.0)
 
 
 def _read_image(path: Path) -> np.ndarray:

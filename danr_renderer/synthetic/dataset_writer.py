@@ -6,6 +6,8 @@ Layout under `out`:
                                            annotations `instance_id` (stable across a scene's views)
   video/cameras/<scene>.txt                one RealEstate10K camera row per frame
   video/frames/<scene>/<timestamp>.png     the same views, named by timestamp (frame * 33333 us)
+  video/depth/<scene>/<timestamp>.npz      with write_depth: every pixel's exact z-depth
+                                           (danr_renderer.data.depth_points format)
 
 Scene k is generate_scene(scene_seed(seed, k)), i.e. numpy SeedSequence((seed, k)), and its
 camera path camera_trajectory(scene, V, trajectory_seed(seed, k)), i.e. SeedSequence((seed, k, 1)),
@@ -28,6 +30,7 @@ import torch
 from tqdm import tqdm
 
 from ..atomic_io import atomic_write_bytes, atomic_write_json
+from ..data.depth_points import DEPTH_FOLDER, dense_depth_points, write_depth_points
 from ..data.image_io import encode_image
 from ..data.realestate10k_cameras import CameraFrame, write_camera_file
 from ..geometry import default_intrinsics
@@ -51,6 +54,7 @@ class SyntheticDatasetSpec:
         photo_textures: COCO file whose images texture the scenes, or None for procedural ones.
         photo_img_dir: folder of those images (None: 'images' beside the file).
         photo_fraction: share of the materials replaced by photo patches.
+        write_depth: also write each frame's exact depth (for depth supervision).
     """
 
     num_scenes: int = 10
@@ -61,6 +65,7 @@ class SyntheticDatasetSpec:
     photo_textures: Path | None = None
     photo_img_dir: Path | None = None
     photo_fraction: float = 0.7
+    write_depth: bool = False
 
     def __post_init__(self):
         for name in ("num_scenes", "views_per_scene", "size"):
@@ -124,7 +129,9 @@ def write_synthetic_dataset(out: Path, spec: SyntheticDatasetSpec) -> dict:
             scene = with_photo_textures(scene, patches, texture_rng, fraction=spec.photo_fraction)
         poses = camera_trajectory(scene, spec.views_per_scene, trajectory_seed(spec.seed, index))
         frame_dir = out / "video" / "frames" / name
-        frame_dir.mkdir(parents=True, exist_ok=True)
+        depth_dir = out / "video" / DEPTH_FOLDER / name
+        for directory in (frame_dir, depth_dir) if spec.write_depth else (frame_dir,):
+            directory.mkdir(parents=True, exist_ok=True)
         camera_rows = []
         for frame, world_to_camera in enumerate(poses):
             view = render_view(scene, world_to_camera, K, size, size)
@@ -133,6 +140,8 @@ def write_synthetic_dataset(out: Path, spec: SyntheticDatasetSpec) -> dict:
             file_name = f"{name}_{frame:04d}.png"
             atomic_write_bytes(image_dir / file_name, png)
             atomic_write_bytes(frame_dir / f"{timestamp}.png", png)
+            if spec.write_depth:
+                write_depth_points(depth_dir / f"{timestamp}.npz", *dense_depth_points(view.depth.numpy()))
             camera_rows.append(CameraFrame(timestamp, intrinsics_normalised, world_to_camera.numpy()))
             image_id = len(images) + 1
             images.append({"id": image_id, "file_name": file_name, "width": size, "height": size,
