@@ -1,7 +1,9 @@
 """Synthesis-quality metrics of the paper's §4.2: PSNR, SSIM and the perceptual distance (eq. 7).
 
 All take batches of images (B, C, H, W) and return one value per image, shape (B,). Images are
-floats in [0, `data_range`] (RGB in [0, 1] by default, the library convention).
+floats in [0, `data_range`] (RGB in [0, 1] by default, the library convention). PSNR and SSIM
+take an optional `mask` (B, 1, H, W) bool: only the pixels it marks count (e.g. those a warp
+covers); an image whose mask marks nothing scores NaN.
 """
 from __future__ import annotations
 
@@ -21,13 +23,30 @@ def _check_pair(name: str, pred: torch.Tensor, target: torch.Tensor) -> None:
         )
 
 
-def psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
+def _check_mask(name: str, mask: torch.Tensor | None, image: torch.Tensor) -> None:
+    batch, _, height, width = image.shape
+    if mask is not None and (mask.dtype != torch.bool or tuple(mask.shape) != (batch, 1, height, width)):
+        raise ValueError(f"{name}: mask must be a (B, 1, H, W) = {(batch, 1, height, width)} bool tensor, "
+                         f"got {mask.dtype} {tuple(mask.shape)}")
+
+
+def _masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Per-image mean of (B, C, H, W) values over all channels and the masked positions."""
+    if mask is None:
+        return values.flatten(1).mean(1)
+    weights = mask.to(values.dtype).expand_as(values)
+    return (values * weights).flatten(1).sum(1) / weights.flatten(1).sum(1)
+
+
+def psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0,
+         mask: torch.Tensor | None = None) -> torch.Tensor:
     """Peak signal-to-noise ratio 10 log10(data_range^2 / MSE) per image, in dB; (B,).
 
-    The MSE averages over channels and pixels. Identical images give +inf.
+    The MSE averages over channels and (the masked) pixels. Identical images give +inf.
     """
     _check_pair("psnr", pred, target)
-    mse = (pred - target).pow(2).flatten(1).mean(1)
+    _check_mask("psnr", mask, pred)
+    mse = _masked_mean((pred - target).pow(2), mask)
     return 10.0 * torch.log10(data_range**2 / mse)
 
 
@@ -39,15 +58,18 @@ def gaussian_window(size: int, sigma: float, dtype=torch.float32, device=None) -
 
 
 def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0,
-         window_size: int = 11, sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
+         window_size: int = 11, sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03,
+         mask: torch.Tensor | None = None) -> torch.Tensor:
     """Structural similarity (Wang et al. 2004) per image; (B,).
 
     Local means, variances and covariance use a `window_size` Gaussian window (std `sigma`),
     applied per channel over the valid region only (no padding, so borders are not biased by
     zeros); C1 = (k1 L)^2, C2 = (k2 L)^2 with L = data_range. The SSIM map is averaged over
-    channels and positions. Needs H, W >= window_size.
+    channels and positions; with `mask`, over the positions whose window centre it marks.
+    Needs H, W >= window_size.
     """
     _check_pair("ssim", pred, target)
+    _check_mask("ssim", mask, pred)
     batch, channels, height, width = pred.shape
     if min(height, width) < window_size:
         raise ValueError(f"ssim: images {height}x{width} are smaller than the {window_size}-tap window")
@@ -65,7 +87,10 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0,
     ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / (
         (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2)
     )
-    return ssim_map.flatten(1).mean(1)
+    if mask is not None:
+        margin = window_size // 2
+        mask = mask[:, :, margin:margin + ssim_map.shape[2], margin:margin + ssim_map.shape[3]]
+    return _masked_mean(ssim_map, mask)
 
 
 def perceptual_distance(

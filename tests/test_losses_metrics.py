@@ -41,8 +41,9 @@ def test_psnr_data_range_and_identity():
 # ----------------------------------------------------------------------------- SSIM
 
 
-def _ssim_reference(x: np.ndarray, y: np.ndarray, size=11, sigma=1.5, L=1.0) -> float:
-    """Slow SSIM of one (C, H, W) pair: explicit loops over every valid window."""
+def _ssim_reference(x: np.ndarray, y: np.ndarray, size=11, sigma=1.5, L=1.0, mask=None) -> float:
+    """Slow SSIM of one (C, H, W) pair: explicit loops over every valid window (with an (H, W)
+    mask, only the windows whose centre pixel it marks)."""
     offsets = np.arange(size) - (size - 1) / 2
     g = np.exp(-(offsets**2) / (2 * sigma**2))
     w = np.outer(g, g)
@@ -53,6 +54,8 @@ def _ssim_reference(x: np.ndarray, y: np.ndarray, size=11, sigma=1.5, L=1.0) -> 
     for c in range(channels):
         for i in range(height - size + 1):
             for j in range(width - size + 1):
+                if mask is not None and not mask[i + size // 2, j + size // 2]:
+                    continue
                 px, py = x[c, i:i + size, j:j + size], y[c, i:i + size, j:j + size]
                 mx, my = (w * px).sum(), (w * py).sum()
                 vx = (w * (px - mx) ** 2).sum()
@@ -72,6 +75,29 @@ def test_ssim_matches_slow_loop():
                             dtype=torch.float64)
     torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-9)
     assert 0.2 < got.min() and got.max() < 0.99  # a meaningful, non-trivial pair
+
+
+def test_masked_ssim_matches_slow_loop_over_the_masked_centres():
+    generator = torch.Generator().manual_seed(1)
+    x = torch.rand(1, 3, 16, 19, generator=generator, dtype=torch.float64)
+    y = 0.5 * x + 0.5 * torch.rand(1, 3, 16, 19, generator=generator, dtype=torch.float64)
+    mask = torch.zeros(1, 1, 16, 19, dtype=torch.bool)
+    mask[..., 4:12, 9:19] = True  # a covered block reaching the right edge
+    expected = _ssim_reference(x[0].numpy(), y[0].numpy(), mask=mask[0, 0].numpy())
+    torch.testing.assert_close(ssim(x, y, mask=mask), torch.tensor([expected], dtype=torch.float64),
+                               rtol=1e-9, atol=1e-9)
+    assert not math.isclose(expected, float(ssim(x, y)))
+
+
+def test_masked_psnr_counts_only_the_masked_pixels():
+    target = torch.full((2, 3, 4, 4), 0.5)
+    pred = target + 0.5
+    pred[..., :2, :] = target[..., :2, :] + 0.1  # the top half is off by 0.1 only
+    mask = torch.zeros(2, 1, 4, 4, dtype=torch.bool)
+    mask[..., :2, :] = True
+    torch.testing.assert_close(psnr(pred, target, mask=mask), torch.full((2,), 20.0))
+    with pytest.raises(ValueError, match="mask must be a \\(B, 1, H, W\\)"):
+        psnr(pred, target, mask=mask.float())
 
 
 def test_ssim_identity_is_one_and_data_range_is_honoured():
