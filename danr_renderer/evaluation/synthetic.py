@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .augment.views import PAPER_VIEWS
-from .boxes import transfer_boxes
-from .geometry import (
+from ..augment.views import PAPER_VIEWS
+from ..boxes import transfer_boxes
+from ..geometry import (
     default_intrinsics,
     project,
     relative_pose,
@@ -34,13 +34,14 @@ from .geometry import (
     transform_points,
     unproject,
 )
-from .metrics import perceptual_distance, psnr, ssim
-from .networks import VGG19Features
-from .renderer import NovelViewRenderer
-from .splatting import splat_points
-from .synthetic import SyntheticView, camera_trajectory, generate_scene, render_target_view, render_view
-from .synthetic.photo import photo_patches_from_file, with_photo_textures
-from .vis import PreviewRow, Tile, to_rgb8
+from ..metrics import perceptual_distance, psnr, ssim
+from ..networks import VGG19Features
+from ..renderer import NovelViewRenderer
+from ..splatting import splat_points
+from ..synthetic import SyntheticView, camera_trajectory, generate_scene, render_target_view, render_view
+from ..synthetic.photo import photo_patches_from_file, with_photo_textures
+from ..vis import PreviewRow, Tile, to_rgb8
+from .measures import box_iou
 
 __all__ = [
     "BOX_METHODS", "EVAL_SEED_TAG", "EvalPair", "IMAGE_METHODS", "box_iou", "eval_photo_patches",
@@ -123,16 +124,6 @@ def splat_at_constant_depth(image: torch.Tensor, depth_value: float, K: torch.Te
     covered = splat.alpha > 0
     warped = torch.where(covered, splat.image / splat.alpha.clamp_min(1e-6), torch.zeros_like(splat.image))
     return warped, covered
-
-
-def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """IoU of matched xyxy boxes a[i], b[i]: (M, 4), (M, 4) -> (M,)."""
-    width = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
-    height = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp(min=0)
-    intersection = width * height
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return intersection / (area_a + area_b - intersection)
 
 
 def pair_box_ious(pair: EvalPair, depths: dict[str, torch.Tensor | None],
