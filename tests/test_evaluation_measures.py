@@ -38,3 +38,9 @@ def test_depth_accuracy_is_scale_free_and_counts_by_hand():
     assert reversed_["delta_1_25"] == 0.0
     with pytest.raises(ValueError, match="N >= 2"):
         depth_accuracy(np.ones(1), np.ones(1), rng)
+
+
+def test_a_constant_depth_orders_no_pair_even_with_rounding_noise():
+    known = np.linspace(1.0, 5.0, 50)
+    noisy_constant = 2.5 + np.random.default_rng(0).normal(0, 1e-7, 50)
+    assert depth_accuracy(noisy_constant, known, np.random.default_rng(2))["ordered_pairs"] == 0.0

@@ -3,8 +3,11 @@
 
     python tools/eval_renderer.py [--checkpoint CKPT] [--num-pairs N] [--seed SEED] [--size S]
                                   [--targets paper4|trajectory] [--max-frame-gap G] --out FILE.json
+    python tools/eval_renderer.py --posed ROOT [--ann-file HELDOUT.json] [--compare CKPT ...]
+                                  [--size S] [--max-frame-gap G] [--num-pairs N] --out FILE.json
 
-Run `--help` for what is measured; the protocol lives in danr_renderer.evaluation.
+Run `--help` for what is measured; the protocols live in danr_renderer.evaluation (synthetic
+pairs) and danr_renderer.evaluation.posed (--posed: real posed footage, e.g. tools/pose_video.py's).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from danr_renderer.atomic_io import atomic_write_json
 from danr_renderer.vis import PreviewRow, compose_grid
 from danr_renderer.data.image_io import write_image_atomic
 from danr_renderer.evaluation import EVAL_SEED_TAG, IMAGE_METHODS, eval_photo_patches, evaluate
+from danr_renderer.evaluation.posed import evaluate_posed
 from danr_renderer.renderer import NovelViewRenderer
 from danr_renderer.shipped import DEMO_CHECKPOINT
 
@@ -82,6 +86,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "it was not fine-tuned on)")
     parser.add_argument("--photo-img-dir", type=Path, default=None,
                         help="folder of those images (default: 'images' beside ANN_FILE)")
+    posed = parser.add_argument_group("real posed footage (danr_renderer.evaluation.posed)")
+    posed.add_argument("--posed", type=Path, default=None, metavar="ROOT",
+                       help="score on the frame pairs (at most --max-frame-gap rows apart, at most "
+                       "--num-pairs of them) of this posed footage instead of synthetic scenes")
+    posed.add_argument("--compare", type=Path, nargs="*", default=[], metavar="CKPT",
+                       help="more checkpoints scored beside --checkpoint (e.g. the synthetic demo)")
+    posed.add_argument("--ann-file", type=Path, default=None,
+                       help="COCO file annotating the frames: only its images are scored, its boxes "
+                       "are carried between them")
+    posed.add_argument("--group-key", default="sequence", help="its image key naming the clip")
+    posed.add_argument("--order-key", default="frame", help="its image key giving the timestamp")
     args = parser.parse_args(argv)
     if args.num_pairs < 1 or args.size < 16 or args.max_frame_gap < 1:
         parser.error("need --num-pairs >= 1, --size >= 16 and --max-frame-gap >= 1")
@@ -92,8 +107,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def main_posed(args: argparse.Namespace) -> dict:
+    renderers = {path.stem: NovelViewRenderer.load_checkpoint(path, map_location=args.device).eval()
+                 for path in [args.checkpoint, *args.compare]}
+    result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
+                            args.order_key, max_pairs=args.num_pairs, seed=args.seed)
+    result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in [args.checkpoint, *args.compare]],
+                          "ann_file": None if args.ann_file is None else str(args.ann_file), "size": args.size,
+                          "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(args.out, result, indent=2)
+    print(json.dumps({part: result[part] for part in ("depth", "views", "boxes") if part in result}, indent=1))
+    return result
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if args.posed is not None:
+        return main_posed(args)
     renderer = NovelViewRenderer.load_checkpoint(args.checkpoint, map_location=args.device)
     grid_rows: list[PreviewRow] = []
     patches = None

@@ -50,7 +50,8 @@ def depth_accuracy(predicted: np.ndarray, known: np.ndarray, rng: np.random.Gene
     depth and SfM each fix their own scale). Returns abs_rel (mean |d - d*| / d*), delta_1_25
     (share with max(d / d*, d* / d) < 1.25), ordered_pairs (share of `num_pairs` random point
     pairs, drawn from `rng`, whose known depths differ by more than `min_gap` relatively and
-    whose predicted depths are in the same order; scale-free even without the median scaling)
+    whose predicted depths are in the same order, a predicted tie counting as wrong; scale-free
+    even without the median scaling)
     and num_points.
     """
     predicted = np.asarray(predicted, np.float64)
@@ -62,7 +63,10 @@ def depth_accuracy(predicted: np.ndarray, known: np.ndarray, rng: np.random.Gene
     first, second = rng.integers(0, len(known), size=(2, num_pairs))
     gap = np.abs(known[first] - known[second]) / np.maximum(known[first], known[second])
     apart = gap > min_gap
-    agree = np.sign(predicted[first] - predicted[second]) == np.sign(known[first] - known[second])
+    # Predicted depths equal to rounding (e.g. a constant map, resampled) are a tie: no order.
+    predicted_gap = predicted[first] - predicted[second]
+    tied = np.abs(predicted_gap) <= 1e-5 * np.maximum(np.abs(predicted[first]), np.abs(predicted[second]))
+    agree = ~tied & (np.sign(predicted_gap) == np.sign(known[first] - known[second]))
     return {
         "abs_rel": float(np.mean(np.abs(scaled - known) / known)),
         "delta_1_25": float(np.mean(ratio < 1.25)),

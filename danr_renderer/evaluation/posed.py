@@ -1,0 +1,223 @@
+"""Scoring renderers on real posed footage (issue 12's real-geometry benchmark).
+
+Footage is a RealEstate10K-layout root (cameras/, frames/, and sparse_depth/ with each frame's
+SfM points, danr_renderer.data.depth_points), e.g. from tools/pose_video.py. For pairs of frames
+of one clip at most `max_gap` rows apart, every renderer sees the source frame on its S x S
+canvas (resized anisotropically, intrinsics scaled with it) and is scored on three things:
+
+* depth: its source depth, sampled bilinearly at the source's SfM points, against their depths
+  (measures.depth_accuracy: abs_rel and delta < 1.25 after a median scale, ordered point pairs);
+  "constant" is one depth everywhere;
+* views: its novel view against the target frame (on the canvas), by PSNR, SSIM and perceptual
+  distance over the whole image and over the pixels the plane warp covers; "identity" is the
+  source itself, "plane" the source splatted at the median SfM depth of the source
+  (synthetic.splat_at_constant_depth);
+* boxes (when a COCO set annotates the frames): the source frame's boxes carried with
+  danr_renderer.boxes.transfer_boxes into the target and greedily matched, class by class, to
+  the target frame's own boxes (measures.greedy_box_matches; mean IoU over the target boxes,
+  0 for an unmatched one); "plane" carries them with the median SfM depth, "identity" not at
+  all.
+
+Frames and COCO images correspond as tools/pose_video.py names them: a clip
+f"{group_key}{value}" (or with a suffix "_a", "_b", ... for the parts of a split clip) holds the
+images whose `group_key` is value, a frame's timestamp is the image's `order_key`. With a COCO
+set only its images are evaluated (pass the held-out frames).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..boxes import transfer_boxes
+from ..data.coco_io import read_coco_detection, read_coco_document
+from ..data.depth_points import SPARSE_DEPTH_FOLDER, read_depth_points
+from ..data.image_io import read_image_rgb
+from ..data.realestate10k_cameras import CameraFrame, frame_intrinsics, frame_pair_pose, read_camera_file
+from ..geometry import scale_intrinsics
+from ..metrics import perceptual_distance, psnr, ssim
+from ..networks import VGG19Features
+from ..renderer import NovelViewRenderer
+from .measures import depth_accuracy, greedy_box_matches
+from .synthetic import splat_at_constant_depth
+
+__all__ = ["PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
+
+_CLIP_NAME = re.compile(r"^(?P<group>.+?)(?:_[a-z]+)?$")
+
+
+@dataclass(frozen=True)
+class PosedFrame:
+    """One posed frame: clip name, row in its clip, timestamp, image path, camera row (pose and
+    normalised intrinsics) and depth file."""
+
+    clip: str
+    row: int
+    timestamp: int
+    image_path: Path
+    camera: CameraFrame
+    depth_path: Path
+
+
+def load_posed_frames(root: str | Path) -> list[PosedFrame]:
+    """Every frame of every clip under root, in clip then row order; FileNotFoundError naming
+    the file for a missing frame image or depth file."""
+    root = Path(root)
+    frames = []
+    for camera_file in sorted((root / "cameras").glob("*.txt")):
+        clip = camera_file.stem
+        for row, camera in enumerate(read_camera_file(camera_file)):
+            image = next((root / "frames" / clip / f"{camera.timestamp}{suffix}"
+                          for suffix in (".png", ".jpg", ".jpeg")
+                          if (root / "frames" / clip / f"{camera.timestamp}{suffix}").is_file()), None)
+            depth = root / SPARSE_DEPTH_FOLDER / clip / f"{camera.timestamp}.npz"
+            for path, what in ((image, "frame image"), (depth, "depth file")):
+                if path is None or not path.is_file():
+                    raise FileNotFoundError(f"{path or root / 'frames' / clip / str(camera.timestamp)}: "
+                                            f"{what} of a posed frame is missing")
+            frames.append(PosedFrame(clip, row, camera.timestamp, image, camera, depth))
+    if not frames:
+        raise ValueError(f"{root}: no posed clip (cameras/*.txt)")
+    return frames
+
+
+def posed_pairs(frames: list[PosedFrame], max_gap: int, allowed=None) -> list[tuple[PosedFrame, PosedFrame]]:
+    """(source, target) pairs of one clip, 1 to `max_gap` rows apart (source first); with
+    `allowed` (a set of (clip, timestamp)) both frames must be in it."""
+    by_clip = defaultdict(list)
+    for frame in frames:
+        if allowed is None or (frame.clip, frame.timestamp) in allowed:
+            by_clip[frame.clip].append(frame)
+    pairs = []
+    for members in by_clip.values():
+        for i, source in enumerate(members):
+            pairs += [(source, target) for target in members[i + 1:] if target.row - source.row <= max_gap]
+    return pairs
+
+
+def _coco_frames(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[str, int], list]:
+    """(clip group name, timestamp) -> [(xyxy, category id)] of every image of the COCO file."""
+    coco = read_coco_detection(ann_file)
+    raw = {entry["id"]: entry for entry in read_coco_document(ann_file)["images"]}
+    frames = {}
+    for image in coco.images:
+        entry = raw[image.id]
+        if group_key in entry and order_key in entry:
+            frames[(f"{group_key}{entry[group_key]}", int(entry[order_key]))] = [
+                (box.xyxy, box.category_id) for box in image.boxes]
+    return frames
+
+
+def _canvas(rgb: np.ndarray, size: int) -> torch.Tensor:
+    """(H, W, 3) float RGB -> (1, 3, S, S) on the renderer's square canvas."""
+    resized = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
+    return torch.from_numpy(np.ascontiguousarray(resized.transpose(2, 0, 1)))[None].float()
+
+
+def _sample(depth: torch.Tensor, uv: np.ndarray, scale_xy: tuple[float, float]) -> np.ndarray:
+    """Bilinear samples of a (1, 1, h, w) depth at source pixels uv (N, 2) scaled by (sx, sy)."""
+    height, width = depth.shape[-2:]
+    u = torch.from_numpy(uv[:, 0] * scale_xy[0]).float()
+    v = torch.from_numpy(uv[:, 1] * scale_xy[1]).float()
+    grid = torch.stack([2 * u / width - 1, 2 * v / height - 1], dim=-1)[None, None]
+    return F.grid_sample(depth.float(), grid, align_corners=False, padding_mode="border")[0, 0, 0].numpy()
+
+
+def _mean(values: list[float]) -> float | None:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else None
+
+
+@torch.no_grad()
+def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, size: int, max_gap: int = 3,
+                   ann_file: str | Path | None = None, group_key: str = "sequence", order_key: str = "frame",
+                   max_pairs: int | None = None, seed: int = 0) -> dict:
+    """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
+
+    size: the canvas side S. max_pairs: evaluate an evenly spread subset of at most that many
+    pairs. Returns {"depth": {method: measures}, "views": {method: {"psnr", "ssim",
+    "perceptual", "psnr_covered", "ssim_covered", "perceptual_covered"}}, "boxes": {method:
+    {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file), "num_pairs"}; means over pairs.
+    """
+    frames = load_posed_frames(root)
+    boxes_by_frame = None
+    allowed = None
+    if ann_file is not None:
+        coco_frames = _coco_frames(Path(ann_file), group_key, order_key)
+        boxes_by_frame = {(f.clip, f.timestamp): coco_frames.get((_CLIP_NAME.match(f.clip)["group"], f.timestamp))
+                          for f in frames}
+        allowed = {key for key, value in boxes_by_frame.items() if value is not None}
+    pairs = posed_pairs(frames, max_gap, allowed)
+    if not pairs:
+        raise ValueError(f"{root}: no frame pair within {max_gap} rows" + (f" among the images of {ann_file}"
+                                                                          if ann_file else ""))
+    if max_pairs is not None and len(pairs) > max_pairs:
+        pairs = [pairs[i] for i in np.linspace(0, len(pairs) - 1, max_pairs).round().astype(int)]
+    instrument = VGG19Features()
+    rng = np.random.default_rng(seed)
+    depth_scores, view_scores, box_scores = defaultdict(list), defaultdict(lambda: defaultdict(list)), defaultdict(list)
+    for source, target in pairs:
+        src_rgb, tgt_rgb = read_image_rgb(source.image_path).rgb, read_image_rgb(target.image_path).rgb
+        height, width = src_rgb.shape[:2]
+        scale_xy = (size / width, size / height)
+        K = scale_intrinsics(frame_intrinsics(source.camera, height, width), *scale_xy)
+        R, T = frame_pair_pose(source.camera, target.camera)
+        src, tgt = _canvas(src_rgb, size), _canvas(tgt_rgb, size)
+        uv, z = read_depth_points(source.depth_path)
+        plane_depth = float(np.median(z))
+        plane, covered = splat_at_constant_depth(src, plane_depth, K, R, T, (size, size), K)
+        depths = {"constant": torch.full((1, 1, size, size), plane_depth)}
+        views = {"identity": src, "plane": plane}
+        for name, renderer in renderers.items():
+            output = renderer(src, K[None], R[None], T[None])
+            depths[name], views[name] = output.depth, output.image.clamp(0, 1)
+        for name, depth in depths.items():
+            depth_scores[name].append(depth_accuracy(_sample(depth, uv, scale_xy), z, rng))
+        for name, view in views.items():
+            filled = torch.where(covered, view, tgt)  # outside the covered pixels both are the target
+            scores = view_scores[name]
+            scores["psnr"].append(float(psnr(view, tgt)[0]))
+            scores["ssim"].append(float(ssim(view, tgt)[0]))
+            scores["perceptual"].append(float(perceptual_distance(view, tgt, instrument)[0]))
+            scores["psnr_covered"].append(float(psnr(view, tgt, mask=covered)[0]))
+            scores["ssim_covered"].append(float(ssim(view, tgt, mask=covered)[0]))
+            scores["perceptual_covered"].append(float(perceptual_distance(filled, tgt, instrument)[0]))
+        if boxes_by_frame is not None:
+            source_boxes = boxes_by_frame[(source.clip, source.timestamp)]
+            target_boxes = boxes_by_frame[(target.clip, target.timestamp)]
+            if not target_boxes:
+                continue
+            truth = torch.tensor([xyxy for xyxy, _ in target_boxes], dtype=torch.float64)
+            truth_labels = [label for _, label in target_boxes]
+            to_canvas = torch.tensor([*scale_xy, *scale_xy], dtype=torch.float64)
+            carried_by = {"identity": None, "plane": depths["constant"], **{n: depths[n] for n in renderers}}
+            for name, depth in carried_by.items():
+                if not source_boxes:
+                    box_scores[name] += [0.0] * len(truth)
+                    continue
+                boxes = torch.tensor([xyxy for xyxy, _ in source_boxes], dtype=torch.float64)
+                labels = [label for _, label in source_boxes]
+                if depth is not None:
+                    moved = transfer_boxes(boxes * to_canvas, depth[0, 0].double(), K.double(), R.double(),
+                                           T.double())
+                    boxes = moved.boxes[moved.keep] / to_canvas
+                    labels = [label for label, kept in zip(labels, moved.keep.tolist()) if kept]
+                box_scores[name] += greedy_box_matches(boxes, labels, truth, truth_labels).tolist()
+    result = {
+        "num_pairs": len(pairs),
+        "depth": {name: {key: _mean([s[key] for s in scores]) for key in scores[0]}
+                  for name, scores in depth_scores.items()},
+        "views": {name: {key: _mean(values) for key, values in scores.items()}
+                  for name, scores in view_scores.items()},
+    }
+    if boxes_by_frame is not None:
+        result["boxes"] = {name: {"mean_iou": _mean(values),
+                                  "share_iou_0_5": _mean([float(v >= 0.5) for v in values]),
+                                  "num_boxes": len(values)} for name, values in box_scores.items()}
+    return result

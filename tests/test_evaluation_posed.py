@@ -1,0 +1,95 @@
+"""danr_renderer.evaluation.posed on synthetic footage laid out as posed footage, where the
+exact depth is known: an oracle-depth renderer must score as such, a constant depth cannot."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from danr_renderer.data.depth_points import read_depth_points, write_depth_points
+from danr_renderer.evaluation.posed import evaluate_posed, load_posed_frames, posed_pairs
+from danr_renderer.renderer import RenderOutput
+from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
+
+SIZE = 48
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory):
+    """Synthetic video with 150 'SfM points' per frame (a subset of the exact depth) and a COCO
+    file naming frames as tools/pose_video.py does (clip 'scene0000' = group 'scene' + '0000')."""
+    out = tmp_path_factory.mktemp("posed")
+    write_synthetic_dataset(out, SyntheticDatasetSpec(num_scenes=1, views_per_scene=5, size=SIZE, seed=9,
+                                                      write_depth=True))
+    video = out / "video"
+    for dense in sorted((video / "depth").rglob("*.npz")):
+        uv, z = read_depth_points(dense)
+        keep = np.random.default_rng(0).choice(len(z), 150, replace=False)
+        (video / "sparse_depth" / dense.parent.name).mkdir(parents=True, exist_ok=True)
+        write_depth_points(video / "sparse_depth" / dense.parent.name / dense.name, uv[keep], z[keep])
+    coco = json.loads((out / "detection" / "annotations.json").read_text())
+    for image in coco["images"]:
+        image["scene"], image["frame"] = image["scene"].removeprefix("scene"), image["frame"] * 33333
+    (out / "frames.json").write_text(json.dumps(coco))
+    return video, out / "frames.json"
+
+
+class OracleDepthRenderer:
+    """Stands in for a renderer: the exact depth of the frame it is shown (looked up by its
+    pixels), and the source image as its view."""
+
+    def __init__(self, video):
+        self.depths = {}
+        for path in (video / "depth").rglob("*.npz"):
+            uv, z = read_depth_points(path)
+            self.depths[path] = torch.from_numpy(z.reshape(SIZE, SIZE))
+        self.frames = {frame.depth_path.name: frame for frame in load_posed_frames(video)}
+        self.video = video
+
+    def __call__(self, image, K, R, T):
+        import cv2
+
+        for path, depth in self.depths.items():
+            rgb = cv2.imread(str(self.video / "frames" / path.parent.name / f"{path.stem}.png"))[:, :, ::-1]
+            if np.abs(rgb / 255.0 - image[0].permute(1, 2, 0).numpy()).max() < 1e-3:
+                return RenderOutput(image, depth[None, None], torch.ones_like(image[:, :1]), None)
+        raise AssertionError("an image the oracle does not know")
+
+
+def test_pairs_within_the_gap(footage):
+    frames = load_posed_frames(footage[0])
+    assert [(f.clip, f.row) for f in frames] == [("scene0000", row) for row in range(5)]
+    pairs = posed_pairs(frames, max_gap=2)
+    assert [(s.row, t.row) for s, t in pairs] == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4)]
+    assert posed_pairs(frames, 2, allowed={("scene0000", 0), ("scene0000", 66666)}) == [(frames[0], frames[2])]
+
+
+def test_oracle_depth_scores_as_exact_and_a_constant_orders_nothing(footage):
+    video, frames_file = footage
+    result = evaluate_posed({"oracle": OracleDepthRenderer(video)}, video, SIZE, max_gap=1, ann_file=frames_file,
+                            group_key="scene", order_key="frame")
+    assert result["num_pairs"] == 4
+    oracle, constant = result["depth"]["oracle"], result["depth"]["constant"]
+    assert oracle["abs_rel"] < 1e-3 and oracle["delta_1_25"] == 1.0 and oracle["ordered_pairs"] == 1.0
+    assert constant["ordered_pairs"] == 0.0 and constant["abs_rel"] > 0.02
+    # The oracle's view is the source image itself: it scores exactly as the identity.
+    assert result["views"]["oracle"] == result["views"]["identity"]
+    for scores in result["views"].values():
+        assert all(np.isfinite(value) for value in scores.values())
+    boxes = result["boxes"]
+    assert {"identity", "plane", "oracle"} <= set(boxes) and boxes["oracle"]["num_boxes"] > 0
+    assert all(0.0 <= scores["mean_iou"] <= 1.0 for scores in boxes.values())
+
+
+def test_the_tool_scores_checkpoints_on_posed_footage(footage, tmp_path, run_tool):
+    from danr_renderer.shipped import DEMO_CHECKPOINT
+
+    video, frames_file = footage
+    out = tmp_path / "posed.json"
+    run_tool("tools/eval_renderer.py", "--posed", video, "--ann-file", frames_file, "--group-key", "scene",
+             "--size", SIZE, "--max-frame-gap", 1, "--num-pairs", 2, "--compare", DEMO_CHECKPOINT, "--out", out)
+    result = json.loads(out.read_text())
+    assert result["num_pairs"] == 2 and result["settings"]["ann_file"] == str(frames_file)
+    # --checkpoint defaults to the demo too: both names score, with the baselines.
+    assert set(result["depth"]) == {"constant", DEMO_CHECKPOINT.stem}
+    assert set(result["views"]) == {"identity", "plane", DEMO_CHECKPOINT.stem}
