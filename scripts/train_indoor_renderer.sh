@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# The real-photo renderer for Indoor, stage 1 (depth that follows shape; issue 12, item 3):
-# the demo renderer fine-tuned on synthetic rooms dressed in Indoor frames, with exact depth
-# supervision and appearance jitter (configs/renderer/depth_supervised_128.py).
+# The real-photo renderer for Indoor (issue 12, items 3 and 4), in two stages:
+# 1. the demo renderer fine-tuned on synthetic rooms dressed in Indoor frames, with exact depth
+#    supervision and appearance jitter (configs/renderer/depth_supervised_128.py);
+# 2. that renderer fine-tuned on real posed Indoor pairs, view loss plus a scale-invariant depth
+#    term at the SfM points (configs/renderer/indoor_video_128.py);
+# then every renderer scored on the held-out posed frames (tools/eval_renderer.py --posed).
 #
-#   scripts/train_indoor_renderer.sh [INDOOR_DIR] [OUT]      (defaults ../shared/data/indoor_objects,
-#                                                             work_dirs/indoor_renderer)
-# Held out: the last 20% of the frames of every sequence (OUT/frames_heldout.json); textures come
-# only from the other frames (OUT/frames_fit.json). Every step resumes: a finished step is
-# skipped, an interrupted training continues from its last checkpoint. Logs in OUT/*.log.
+#   scripts/train_indoor_renderer.sh [INDOOR_DIR] [OUT] [POSED]
+#       defaults ../shared/data/indoor_objects, work_dirs/indoor_renderer, work_dirs/indoor_posed
+# POSED is the whole Indoor set posed once by tools/pose_video.py (made here when missing).
+# Held out: the last 20% of the frames of every sequence (OUT/frames_heldout.json); textures and
+# training pairs come only from the other frames (OUT/frames_fit.json, OUT/posed_fit). Every step
+# resumes: a finished step is skipped, an interrupted training continues from its last
+# checkpoint. Logs in OUT/*.log.
 set -euo pipefail
 INDOOR=${1:-../shared/data/indoor_objects}
 OUT=${2:-work_dirs/indoor_renderer}
+POSED=${3:-work_dirs/indoor_posed}
 PYTHON=${PYTHON:-python}
 mkdir -p "$OUT"
 
@@ -42,3 +48,35 @@ if [ ! -f "$OUT/stage1/renderer_final.pth" ]; then
         > "$OUT/stage1.log" 2>&1
 fi
 echo "stage 1 renderer: $OUT/stage1/renderer_final.pth"
+
+if [ ! -d "$POSED/cameras" ]; then
+    "$PYTHON" tools/pose_video.py --ann-file "$INDOOR/annotations.json" --img-dir "$INDOOR/images" \
+        --group-key sequence --order-key frame --out "$POSED" > "$OUT/pose.log" 2>&1
+fi
+if [ ! -d "$OUT/posed_fit/cameras" ]; then
+    "$PYTHON" -c "
+import re, sys
+from danr_renderer.data.coco_io import read_coco_document
+from danr_renderer.data.posed_subset import subset_posed_footage
+held = {(f'sequence{i[\"sequence\"]}', int(i['frame'])) for i in read_coco_document(sys.argv[1])['images']}
+kept = subset_posed_footage(sys.argv[2], sys.argv[3],
+                            lambda clip, stamp: (re.sub(r'_[a-z]+$', '', clip), stamp) not in held)
+print(f'{sum(kept.values())} posed frames in {len(kept)} clips to train on')
+" "$OUT/frames_heldout.json" "$POSED" "$OUT/posed_fit"
+fi
+
+if [ ! -f "$OUT/stage2/renderer_final.pth" ]; then
+    resume=()
+    if ls "$OUT"/stage2/iter_*.pth > /dev/null 2>&1; then resume=(--resume); fi
+    DANR_INDOOR_POSED="$OUT/posed_fit" "$PYTHON" tools/train.py configs/renderer/indoor_video_128.py \
+        --work-dir "$OUT/stage2" --cfg-options "model.generator_init=$OUT/stage1/renderer_final.pth" \
+        "${resume[@]}" > "$OUT/stage2.log" 2>&1
+fi
+
+if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
+    "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
+        --checkpoint "$OUT/stage2/renderer_final.pth" \
+        --compare "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
+        --max-frame-gap 3 --num-pairs 120 --out "$OUT/eval_posed_heldout.json" > "$OUT/eval_posed.log" 2>&1
+fi
+echo "stage 2 renderer: $OUT/stage2/renderer_final.pth; held-out scores: $OUT/eval_posed_heldout.json"

@@ -108,8 +108,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main_posed(args: argparse.Namespace) -> dict:
-    renderers = {path.stem: NovelViewRenderer.load_checkpoint(path, map_location=args.device).eval()
-                 for path in [args.checkpoint, *args.compare]}
+    paths = [args.checkpoint, *args.compare]
+    stems = [path.stem for path in paths]
+    # Checkpoints of several runs share a file name (renderer_final.pth): name them by run then.
+    names = [stem if stems.count(stem) == 1 else f"{path.parent.name}/{stem}" for path, stem in zip(paths, stems)]
+    renderers = {name: NovelViewRenderer.load_checkpoint(path, map_location=args.device).eval()
+                 for name, path in zip(names, paths)}
     result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
                             args.order_key, max_pairs=args.num_pairs, seed=args.seed)
     result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in [args.checkpoint, *args.compare]],
