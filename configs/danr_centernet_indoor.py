@@ -8,12 +8,5 @@
 #   --cfg-options train_dataloader.dataset.dataset.rendered.data_root=/path/to/rendered/
 _base_ = './indoor/centernet_resnest50_indoor_na.py'
 
-train_dataloader = dict(
-    dataset=dict(
-        dataset=dict(
-            _delete_=True,
-            type='DANRAugmentedDataset',
-            original={{_base_.original_train_dataset}},
-            rendered={{_base_.rendered_train_dataset}},
-            pipeline={{_base_.train_pipeline}},
-            views='all')))
+# augmented_train_dataset: original_train_dataset + rendered_train_dataset of the dataset base.
+train_dataloader = dict(dataset=dict(dataset=dict(_base_.augmented_train_dataset, _delete_=True)))

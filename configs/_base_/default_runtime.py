@@ -2,6 +2,10 @@ _base_ = 'mmdet::_base_/default_runtime.py'
 
 custom_imports = dict(imports=['mmdet_plugin'], allow_failed_imports=False)
 
+# The evaluation loops of every detector config (the training loop is the schedule's).
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
 # Checkpoints are chosen on the val_dataloader (a held-out part of the training split), never
 # on the reported test split; the best one is kept next to the latest two.
 default_hooks = dict(

@@ -9,6 +9,14 @@
 default_scope = 'mmengine'
 custom_imports = dict(imports=['danr_mmengine'], allow_failed_imports=False)
 
+# The model every renderer config trains; each sets the widths, depth range and splatting.
+# Losses of eq. 5 with the paper's weights, LSGAN, two-scale discriminator of 3 layers.
+model = dict(
+    type='DANRRendererModel',
+    renderer=dict(depth_levels=4, falloff='linear', render_scale=1),
+    discriminator=dict(n_layers=3, num_scales=2),
+    loss=dict(lambda_gan=1.0, lambda_feat=10.0, lambda_l1=1.0, lambda_content=10.0, gan_mode='lsgan'))
+
 # Adam, as in the paper. Learning rates are not given there: 1e-4 for the renderer and 4e-4 for
 # the discriminator (the two-time-scale rule of SPADE/SynSin, whose discriminator and losses the
 # paper follows), betas (0, 0.9) as in those GAN setups: no first-moment momentum chasing a

@@ -24,15 +24,13 @@ image_size = 128
 batch_size = 2
 
 model = dict(
-    type='DANRRendererModel',
     renderer=dict(
         feature_channels=32, encoder_widths=(32, 64), decoder_widths=(32, 64, 64),
-        depth_base_channels=16, depth_levels=4, depth_max_channels=64,
+        depth_base_channels=16, depth_max_channels=64,
         min_depth=0.3, max_depth=12.0, splat_radius=2.0, points_per_pixel=16,
-        falloff='linear', splat_backend='auto', render_scale=1),
-    discriminator=dict(base_channels=32, n_layers=3, num_scales=2),
-    loss=dict(lambda_gan=1.0, lambda_feat=10.0, lambda_l1=1.0, lambda_content=10.0, gan_mode='lsgan',
-              content_widths=(16, 32, 64, 128, 128)))
+        splat_backend='auto'),
+    discriminator=dict(base_channels=32),
+    loss=dict(content_widths=(16, 32, 64, 128, 128)))
 
 train_dataloader = dict(
     batch_size=batch_size,

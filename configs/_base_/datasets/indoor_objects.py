@@ -66,31 +66,31 @@ test_pipeline = [
                     'instances')),
 ]
 
+# What every split's dataset shares (a name starting with '__' stays out of the config).
+__coco_split = dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
+                    data_prefix=dict(img='images/'), backend_args=backend_args)
 # The training split, without a pipeline (DANRAugmentedDataset wants its sub-datasets bare).
-original_train_dataset = dict(
-    type=dataset_type,
-    data_root=data_root,
-    metainfo=metainfo,
-    ann_file='splits/fit_5of5.json',
-    data_prefix=dict(img='images/'),
-    filter_cfg=dict(filter_empty_gt=True, min_size=4),
-    backend_args=backend_args)
+original_train_dataset = dict(__coco_split, ann_file='splits/fit_5of5.json',
+                              filter_cfg=dict(filter_empty_gt=True, min_size=4))
 # DANR's rendered views of the Indoor images (tools/augment_dataset.py output: a COCO json whose
 # images carry "danr" provenance, and the images beside it). Configs with offline augmentation
 # put it beside original_train_dataset in a DANRAugmentedDataset, which keeps only the views of
 # images in the training split.
-rendered_train_dataset = dict(
-    type='DANRRenderedCocoDataset',
-    data_root='data/indoor_objects_danr/',
-    metainfo=metainfo,
-    ann_file='annotations.json',
-    data_prefix=dict(img='images/'),
-    filter_cfg=dict(filter_empty_gt=True, min_size=4),
-    backend_args=backend_args)
+rendered_train_dataset = dict(original_train_dataset, type='DANRRenderedCocoDataset',
+                              data_root='data/indoor_objects_danr/', ann_file='annotations.json')
+# The +Aug arms' training set: the originals plus their views, one per-image pipeline for both.
+# Configs put it in place of the originals, with _delete_ (it is not a CocoDataset):
+#   train_dataloader = dict(dataset=dict(dataset=dict(_base_.augmented_train_dataset, _delete_=True)))
+augmented_train_dataset = dict(type='DANRAugmentedDataset', original=original_train_dataset,
+                               rendered=rendered_train_dataset, pipeline=train_pipeline, views='all')
 
 # Training data sit in a MultiImageMixDataset so that online mixup (a transform with
-# get_indexes) is switched on by replacing only the outer pipeline; here it just packs.
-# gt_weights (the mixup weights, when present) travel to gt_instances.weights.
+# get_indexes) acts on pairs of per-image results; the outer pipeline mixes and packs.
+# gt_weights (the mixup weights) travel to gt_instances.weights.
+# Keypoint mixup (paper sec. 3.4): both images went through the per-image pipeline (load + affine),
+# lambda ~ Beta(1.5, 1.5) and each box's heatmap peak is scaled by its image's weight. The
+# authors mixed one batch in five; prob=0.2 mixes the same share of images. Arms without online
+# mixup (comp_baseline, comp_offline, the two-stage arms) keep only the packing step.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
@@ -99,22 +99,18 @@ train_dataloader = dict(
     dataset=dict(
         type='MultiImageMixDataset',
         dataset=dict(original_train_dataset, pipeline=train_pipeline),
-        pipeline=[dict(type='PackDetInputsWithWeights')]))
+        pipeline=[
+            dict(type='KeypointMixUp', alpha=1.5, prob=0.2),
+            dict(type='PackDetInputsWithWeights'),
+        ]))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='splits/holdout_5of5.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+    dataset=dict(__coco_split, ann_file='splits/holdout_5of5.json', test_mode=True,
+                 pipeline=test_pipeline))
 # The reported split; checkpoints are chosen on the holdout above, never on this one.
 test_dataloader = dict(
     val_dataloader, dataset=dict(val_dataloader['dataset'], ann_file='splits/val_5of5.json'))

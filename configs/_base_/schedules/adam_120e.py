@@ -3,8 +3,6 @@
 # --auto-scale-lr rescales the lr linearly from that base for other totals.
 max_epochs = 120
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2.5e-4, weight_decay=0))
 param_scheduler = [

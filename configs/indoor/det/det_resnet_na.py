@@ -1,17 +1,8 @@
 # Backbone ablation (paper table 6), ResNet-50, N.A.: CenterNet with a ResNet-50 backbone, else
-# as the ResNeSt-50 arm. Random init; for a local ImageNet checkpoint set
+# as the ResNeSt-50 arm (the bases of centernet_resnest50_indoor_na.py, another model base).
+# Random init; for a local ImageNet checkpoint set
 # model.backbone.init_cfg=dict(type='Pretrained', checkpoint='/path/to/resnet50.pth').
-_base_ = '../centernet_resnest50_indoor_na.py'
-
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(3, ),
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None))
+_base_ = [
+    '../../_base_/models/centernet_resnet50.py', '../../_base_/datasets/indoor_objects.py',
+    '../../_base_/schedules/adam_120e.py', '../../_base_/default_runtime.py'
+]

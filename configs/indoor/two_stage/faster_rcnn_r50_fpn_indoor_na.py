@@ -12,6 +12,8 @@ _base_ = [
 model = dict(
     backbone=dict(frozen_stages=-1, norm_eval=False, init_cfg=None),
     roi_head=dict(bbox_head=dict(num_classes=7)))
+# No keypoint mixup (see above): the outer training pipeline only packs.
+train_dataloader = dict(dataset=dict(pipeline=[dict(type='PackDetInputsWithWeights')]))
 
 # Faster R-CNN keeps no 'border' meta: test on the resized frame, padded bottom-right by the
 # data preprocessor, instead of CenterNet's centred pad.
