@@ -204,12 +204,8 @@ def main() -> None:
         "| part | CPU ms per source image | share of model CPU time |",
         "|---|---|---|",
         *part_rows,
-        "",
-        "Command:",
-        "",
-        command,
     ])
-    publish(args.out, SECTION, body)
+    publish(args.out, SECTION, body, command)
 
 
 if __name__ == "__main__":

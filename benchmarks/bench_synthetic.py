@@ -134,13 +134,9 @@ def main() -> None:
             "Wall-clock rates depend on what else runs on the machine (see the load average). "
             "1000 / CPU ms is the rate the measured CPU time per view allows when the process has "
             "its cores to itself (for 2 threads it also counts OpenMP spin-waiting).",
-            "",
-            "Command:",
-            "",
-            command,
         ]
     )
-    publish(args.out, SECTION, body)
+    publish(args.out, SECTION, body, command)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,11 @@ def write_section(path: Path, heading: str, body: str) -> None:
     atomic_write_text(path, "\n".join(lines).rstrip("\n") + "\n")
 
 
-def publish(out: Path | None, heading: str, body: str) -> None:
-    """Print a benchmark's section and, when `out` is given, write it into that file."""
+def publish(out: Path | None, heading: str, body: str, command: str | None = None) -> None:
+    """Print a benchmark's section (ending with the command that made it, when given) and, when
+    `out` is given, write it into that file."""
+    if command is not None:
+        body = "\n".join([body.rstrip(), "", "Command:", "", command])
     print(body)
     if out is not None:
         write_section(out, heading, body)
