@@ -64,6 +64,7 @@ def extract_and_match(
     pairing.num_threads = settings.threads
     verification = pycolmap.TwoViewGeometryOptions()
     verification.min_num_inliers = settings.min_pair_inliers
+    verification.ransac.max_error = settings.max_error_px
     verification.ransac.num_threads = 1  # pairs are verified in parallel already
     verification.ransac.random_seed = settings.seed
     pycolmap.match_sequential(
@@ -132,6 +133,11 @@ def map_segment(
     options.mapper.init_min_tri_angle = settings.init_min_tri_angle
     options.mapper.init_min_num_inliers = settings.init_min_num_inliers
     options.mapper.abs_pose_min_num_inliers = settings.abs_pose_min_num_inliers
+    options.mapper.init_max_error = settings.max_error_px
+    options.mapper.filter_max_reproj_error = settings.max_error_px
+    options.mapper.abs_pose_max_error = 3 * settings.max_error_px
+    options.triangulation.merge_max_reproj_error = settings.max_error_px
+    options.triangulation.complete_max_reproj_error = settings.max_error_px
     fixed = settings.camera is not None
     options.ba_refine_focal_length = not fixed
     options.ba_refine_extra_params = not fixed

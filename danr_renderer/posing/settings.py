@@ -24,6 +24,9 @@ class PosingSettings:
             (0.3 .. 3.0 is a horizontal field of view of about 19 to 118 degrees on a
             landscape frame).
         max_distortion: largest |k| (SIMPLE_RADIAL) for a model to be kept.
+        max_error_px: reprojection error (pixels) of an inlier in two-view verification,
+            initialisation, triangulation and the mapper's filtering; absolute-pose RANSAC
+            uses three times it (COLMAP's defaults: 4 and 12).
         max_features, peak_threshold: SIFT extraction (COLMAP's defaults: 8192, 0.02 / 3).
         init_min_tri_angle, init_min_num_inliers, abs_pose_min_num_inliers: the relaxed
             initialisation of incremental mapping (COLMAP's defaults: 16 degrees, 100, 30).
@@ -37,6 +40,7 @@ class PosingSettings:
     camera: tuple[float, float, float, float] | None = None
     focal_range: tuple[float, float] = (0.3, 3.0)
     max_distortion: float = 0.3
+    max_error_px: float = 4.0
     max_features: int = 8192
     peak_threshold: float = 0.02 / 3
     init_min_tri_angle: float = 4.0
