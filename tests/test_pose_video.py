@@ -243,3 +243,38 @@ def test_tool_reports_a_clip_that_cannot_be_posed(run_tool, posed, tmp_path):
     assert completed.returncode == 1, completed.stderr[-2000:]
     assert "flat: cannot be posed: no model" in completed.stdout
     assert "0 of 1 clip(s) posed" in completed.stdout
+
+
+def test_video_source_keeps_every_nth_frame_with_microsecond_timestamps(tmp_path):
+    import cv2
+
+    from danr_renderer.posing import clip_from_video
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (32, 24))
+    for value in range(7):
+        writer.write(np.full((24, 32, 3), 30 * value, np.uint8))
+    writer.release()
+    clip = clip_from_video(path, every=3)
+    assert clip.name == "clip" and [f.timestamp for f in clip.frames] == [0, 300000, 600000]
+    decoded = list(clip.read_frames())
+    assert [d.rgb.shape for d in decoded] == [(24, 32, 3)] * 3
+    assert [int(d.rgb.mean() / 30 + 0.5) for d in decoded] == [0, 3, 6]
+    with pytest.raises(FileNotFoundError, match="missing.avi"):
+        clip_from_video(tmp_path / "missing.avi")
+
+
+def test_coco_source_groups_and_orders_images(tmp_path):
+    import json
+
+    from danr_renderer.posing import clips_from_coco
+
+    images = [{"id": i, "file_name": f"{i}.png", "seq": 2 - i % 2, "t": 10 - i} for i in range(1, 6)]
+    images.append({"id": 9, "file_name": "9.png", "t": 0})  # no group key
+    (tmp_path / "a.json").write_text(json.dumps({"images": images, "annotations": [], "categories": []}))
+    clips, skipped = clips_from_coco(tmp_path / "a.json", tmp_path, "seq", "t")
+    assert [c.name for c in clips] == ["seq1", "seq2"]
+    assert [f.timestamp for f in clips[0].frames] == [5, 7, 9]
+    assert [Path(f.label).name for f in clips[1].frames] == ["4.png", "2.png"]
+    assert len(skipped) == 1 and "image 9" in skipped[0]
+    assert all(d.rgb is None and "file not found" in d.problem for d in clips[0].read_frames())
