@@ -1,15 +1,7 @@
-# Indoor study, "+Aug" arm: the N.A. arm plus the DANR-rendered views of the training images
-# (offline augmentation), CenterNet + ResNet-18 from scratch (control) at 320x192.
-# DANRAugmentedDataset keeps only the views whose source is in the training split, so no view
-# of a holdout or reported image is trained on. Run by scripts/indoor_study.py --backbone resnet18.
+# Indoor study control, "+Aug" arm: the N.A. arm plus the DANR-rendered views of the training
+# images (augmented_train_dataset of ./_base_/indoor_320x192_iters.py), CenterNet + ResNet-18
+# from scratch at 320x192. Run by scripts/indoor_study.py --backbone resnet18.
 _base_ = './centernet_r18_320x192_na.py'
 
-train_dataloader = dict(
-    dataset=dict(
-        dataset=dict(
-            _delete_=True,
-            type='DANRAugmentedDataset',
-            original={{_base_.original_train_dataset}},
-            rendered={{_base_.rendered_train_dataset}},
-            pipeline={{_base_.train_pipeline}},
-            views='all')))
+# _delete_: the training set replaces the N.A. arm's instead of merging into it.
+train_dataloader = dict(dataset=dict(dataset=dict(_base_.augmented_train_dataset, _delete_=True)))

@@ -1,22 +1,47 @@
-# Data, schedule and runtime of the Indoor study (scripts/indoor_study.py): the Indoor set of
-# ../../_base_/datasets/indoor_objects.py at 320x192 input instead of 512x512, online keypoint
-# mixup in every arm, batch 8, Adam, an iteration-based schedule sized for one CPU run of
-# about half an hour (see docs/results.md).
+# Data, schedule and runtime of the Indoor study (scripts/indoor_study.py, package danr_study):
+# the Indoor set of ../../_base_/datasets/indoor_objects.py at 320x192 input instead of 512x512,
+# online keypoint mixup in every arm, batch 8, Adam, an iteration-based schedule sized for one
+# CPU run of about half an hour (see docs/results.md).
 #
 # Input: each 640x360 frame is resized to fit 320x192 (-> 320x180). Training takes CenterNet's
 # random-scale crop/pad ("affine") of a (320 r) x (192 r) window, r in 0.6..1.3, resized back to
 # 320x192; testing pads the 320x180 frame to 320x192 (size divisor 32, the stride of the
-# backbone's last level). scripts/indoor_study.py points the splits, the rendered views, the
-# seed and the number of iterations elsewhere with --cfg-options.
+# backbone's last level).
 _base_ = ['../../_base_/datasets/indoor_objects.py', '../../_base_/default_runtime.py']
 
-input_size = (320, 192)  # (width, height)
+# The study's knobs. These top-level names are all the study sets, each through the environment
+# variable named beside it (mmengine substitutes the variable when it is set, else the default);
+# everything else below is derived from them. By hand, e.g.:
+#   DANR_STUDY_DATA_ROOT=/data/indoor_objects/ DANR_STUDY_ITERS=600 \
+#       python tools/train.py configs/study/centernet_effnet_320x192_na.py
+# Each run's record (OUT/runs/<run>/train_done.json) holds its full command, variables included.
+#   data_root     DANR_STUDY_DATA_ROOT      Indoor set folder (images/ inside)
+#   fit_file      DANR_STUDY_FIT_FILE       training split (absolute, or relative to data_root)
+#   holdout_file  DANR_STUDY_HOLDOUT_FILE   checkpoint-choice split (val_dataloader)
+#   val_file      DANR_STUDY_VAL_FILE       reported split (test_dataloader)
+#   views_dir     DANR_STUDY_VIEWS_DIR      DANR-rendered views of the fit images (+Aug arms)
+#   max_iters     DANR_STUDY_ITERS          training iterations (validation, checkpoints and lr
+#                                           milestones follow)
+#   input_size    DANR_STUDY_INPUT_WIDTH, DANR_STUDY_INPUT_HEIGHT   (width, height) of every loader
+#   batch_size    DANR_STUDY_BATCH_SIZE     training batch
+#   data_workers  DANR_STUDY_DATA_WORKERS   training data workers (0: in the main process)
+#   seed          DANR_STUDY_SEED           training seed
+data_root = '{{$DANR_STUDY_DATA_ROOT:data/indoor_objects/}}'
+fit_file = '{{$DANR_STUDY_FIT_FILE:splits/fit_5of5.json}}'
+holdout_file = '{{$DANR_STUDY_HOLDOUT_FILE:splits/holdout_5of5.json}}'
+val_file = '{{$DANR_STUDY_VAL_FILE:splits/val_5of5.json}}'
+views_dir = '{{$DANR_STUDY_VIEWS_DIR:data/indoor_objects_danr/}}'
+max_iters = {{'$DANR_STUDY_ITERS:1200'}}
+input_size = ({{'$DANR_STUDY_INPUT_WIDTH:320'}}, {{'$DANR_STUDY_INPUT_HEIGHT:192'}})
+batch_size = {{'$DANR_STUDY_BATCH_SIZE:8'}}
+data_workers = {{'$DANR_STUDY_DATA_WORKERS:1'}}
+seed = {{'$DANR_STUDY_SEED:0'}}
+
 backend_args = None
 # ImageNet mean in RGB order: the padding colour (see the dataset base).
 pad_mean = [123.675, 116.28, 103.53]
 fit_to_input = dict(type='Resize', scale=input_size, keep_ratio=True)
-# The base's per-image training pipeline at this input size (mmengine's {{_base_.x}} cannot
-# take part in expressions, so the list is spelled out).
+# The base's per-image training pipeline at this input size.
 train_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -40,29 +65,44 @@ test_pipeline = [
                     'instances')),
 ]
 
+# The base's datasets pointed at the knobs (_base_.x: the dataset base's value).
+original_train_dataset = dict(_base_.original_train_dataset, data_root=data_root,
+                              ann_file=fit_file)
+rendered_train_dataset = dict(_base_.rendered_train_dataset, data_root=views_dir)
+# The +Aug arms' training set (centernet_*_aug.py put it in train_dataloader): the originals
+# plus their DANR views; DANRAugmentedDataset keeps only the views whose source is in the
+# training split, so no view of a holdout or reported image is trained on.
+augmented_train_dataset = dict(
+    type='DANRAugmentedDataset',
+    original=original_train_dataset,
+    rendered=rendered_train_dataset,
+    pipeline=train_pipeline,
+    views='all')
+
 # Keypoint mixup (paper sec. 3.4) in every arm: "N.A." is online augmentation only.
-# One data worker: the 2-core machine's other core runs the model.
+# One data worker by default: the 2-core machine's other core runs the model.
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
+    batch_size=batch_size,
+    num_workers=data_workers,
+    persistent_workers=data_workers > 0,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        dataset=dict(pipeline=train_pipeline),
+        dataset=dict(original_train_dataset, pipeline=train_pipeline),
         pipeline=[
             dict(type='KeypointMixUp', alpha=1.5, prob=0.2),
             dict(type='PackDetInputsWithWeights'),
         ]))
 val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(pipeline=test_pipeline))
+                      dataset=dict(data_root=data_root, ann_file=holdout_file,
+                                   pipeline=test_pipeline))
 test_dataloader = dict(num_workers=0, persistent_workers=False,
-                       dataset=dict(pipeline=test_pipeline))
+                       dataset=dict(data_root=data_root, ann_file=val_file,
+                                    pipeline=test_pipeline))
 
 # Adam, lr halved at 3/4 and 11/12 of training (the paper's 90/110 of 120 epochs); the same
-# lr as configs/synthetic/centernet_tiny_synthetic.py, pretrained backbone included.
-# scripts/indoor_study.py rescales max_iters, val_interval, the checkpoint interval and the
-# milestones together.
-max_iters = 1200
-val_interval = 200
+# lr as configs/synthetic/centernet_tiny_synthetic.py, pretrained backbone included. Six
+# holdout validations (checkpoint candidates) per run.
+val_interval = max(1, max_iters // 6)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -78,3 +118,4 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=val_interval,
                     max_keep_ckpts=1, save_best='coco/bbox_mAP', rule='greater'))
 log_processor = dict(by_epoch=False)
+randomness = dict(seed=seed)
