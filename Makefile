@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml Makefile
+$(STAMP): requirements.txt pyproject.toml Makefile setup.py danr_renderer/splatting/csrc/splat_cpu.cpp
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0 "setuptools>=77.0.3,<81" wheel ninja psutil
@@ -17,6 +17,7 @@ $(STAMP): requirements.txt pyproject.toml Makefile
 	$(PY) -c "import mmcv, mmcv.ops" 2>/dev/null || \
 		MMCV_WITH_OPS=1 MAX_JOBS=2 $(PY) -m pip install --no-build-isolation mmcv==2.1.0
 	$(PY) -m pip install --quiet -r requirements.txt
+	# Also compiles the splatting kernel (setup.py; without a C++ compiler: a warning, pure torch).
 	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 

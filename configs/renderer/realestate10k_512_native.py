@@ -12,8 +12,8 @@
 # with another GPU count pass --auto-scale-lr), Adam, 500 randomly drawn iterations an epoch for
 # 275 epochs (137,500 iterations), feature channels 64, two stacked level-4 hourglasses with at most
 # 256 channels, splatting K = 128 points per pixel of radius r = 4 px, two-scale discriminator.
-# "native": the pure-torch splatting backend (no PyTorch3D needed); with PyTorch3D installed,
-# model.renderer.splat_backend='auto' uses its CUDA kernels instead, same semantics.
+# "torch": the pure-torch splatting backend (no PyTorch3D needed, runs on the GPU); with PyTorch3D
+# installed, model.renderer.splat_backend='auto' uses its CUDA kernels instead, same semantics.
 # Not in the paper, our choices: learning rates (see _renderer_runtime.py); the depth range is the
 # renderer's default (1, 10): RealEstate10K poses carry an arbitrary per-clip SLAM scale, so the
 # depth is learned in those units; widen it if the predicted depth sits at a bound. Content loss
@@ -32,7 +32,7 @@ model = dict(
         feature_channels=64, encoder_widths=(32, 64), decoder_widths=(64, 128, 128),
         depth_base_channels=32, depth_max_channels=256,
         min_depth=1.0, max_depth=10.0, splat_radius=4.0, points_per_pixel=128,
-        splat_backend='native'),
+        splat_backend='torch'),
     discriminator=dict(base_channels=64))
 
 train_dataloader = dict(

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import torch
 
 from .common import FALLOFFS, SplatResult
-from .native import splat_points_native
+from .native import native_available, native_unavailable_reason, splat_points_native
 from .pytorch3d_backend import pytorch3d_available, splat_points_pytorch3d
+from .torch_backend import splat_points_torch
 
-BACKENDS = ("auto", "native", "pytorch3d")
+BACKENDS = ("auto", "native", "torch", "pytorch3d")
 
 
 def splat_points(
@@ -33,8 +35,11 @@ def splat_points(
         radius: splat radius r in pixels, > 0.
         points_per_pixel: K >= 1, how many of the nearest-in-z points each pixel keeps.
         falloff: "linear" (a = 1 - d/r) or "quadratic" (a = 1 - d^2/r^2).
-        backend: "native" (pure torch), "pytorch3d" (needs PyTorch3D) or "auto" (PyTorch3D
-            for CUDA tensors when it imports, native otherwise: its CPU kernels are slow).
+        backend: "native" (the compiled C++ CPU kernel), "torch" (pure, vectorised torch;
+            CPU or GPU), "pytorch3d" (needs PyTorch3D) or "auto": PyTorch3D for CUDA tensors
+            when it imports (else torch); for CPU tensors native when it is built (else
+            torch, PyTorch3D's CPU kernels are slow). "native" asked for where it cannot
+            run (not built, or non-CPU tensors) warns and uses torch.
 
     For every pixel centre p the candidates are the points with z > 0 and
     d = ||(u, v) - p|| < r; the K nearest in z (equal z: lower point index first) are
@@ -49,10 +54,32 @@ def splat_points(
     """
     _check_inputs(points, features, image_size, radius, points_per_pixel, falloff, backend)
     image_size = (int(image_size[0]), int(image_size[1]))
-    if backend == "auto":
-        backend = "pytorch3d" if points.is_cuda and pytorch3d_available() else "native"
-    splat = splat_points_pytorch3d if backend == "pytorch3d" else splat_points_native
+    splat = _BACKEND_FUNCTIONS[_resolve_backend(backend, points.device)]
     return splat(points, features, image_size, float(radius), int(points_per_pixel), falloff)
+
+
+def _resolve_backend(backend: str, device: torch.device) -> str:
+    """The backend that runs: "auto" resolved, "native" replaced by "torch" (with a
+    warning) where the compiled kernel cannot run."""
+    on_cpu = device.type == "cpu"
+    if backend == "auto":
+        if device.type == "cuda":
+            return "pytorch3d" if pytorch3d_available() else "torch"
+        return "native" if on_cpu and native_available() else "torch"
+    if backend == "native" and not (on_cpu and native_available()):
+        reason = (native_unavailable_reason() if not native_available() else
+                  f"the compiled kernel runs on CPU tensors only, got {device.type} tensors")
+        warnings.warn(f"splat_points: backend='native' falls back to backend='torch': {reason}",
+                      RuntimeWarning, stacklevel=3)
+        return "torch"
+    return backend
+
+
+_BACKEND_FUNCTIONS = {
+    "native": splat_points_native,
+    "torch": splat_points_torch,
+    "pytorch3d": splat_points_pytorch3d,
+}
 
 
 def _check_inputs(points, features, image_size, radius, points_per_pixel, falloff, backend):

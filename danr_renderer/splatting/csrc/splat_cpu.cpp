@@ -1,0 +1,537 @@
+// Compiled CPU splatting kernel (forward and backward) behind backend="native".
+//
+// Semantics: docs/conventions.md, "Splatting", and ``splat_points``. Per pixel centre the
+// candidates are the points with z > 0 within r pixels; the K nearest in z (equal z: lower
+// point index first) are composited front to back with weights a = 1 - d/r ("linear") or
+// 1 - d^2/r^2 ("quadratic").
+//
+// Structure:
+//   1. Bin the points that can reach the image (z > 0, u in (-r, W + r), v in (-r, H + r);
+//      NaN fails every comparison) into square tiles of S = 2^s >= ceil(2r) pixels, per batch
+//      item, in point order (a counting sort over one chunk of points per thread).
+//   2. Per tile (in parallel): sort its candidates front to back (stable radix sort of the
+//      IEEE bits of z, monotone for z > 0, so equal z keeps the lower index first), walk
+//      them in that order and append each to the
+//      pixels of its disk that hold fewer than K points; the first K appended are the K
+//      nearest. Stop once every pixel of the tile is full. Composite each pixel from its
+//      list and keep the list (point indices only) for the backward pass.
+// Every pass reads the points in memory order or one tile's local list at a time.
+// Backward walks the same lists; a pixel's gradient goes back to its points, and tiles run
+// in four passes of equal (column, row) parity: a disk spans fewer than S + 1 pixels, so it
+// meets at most one tile of a pass and no two threads add to the same point. Results do not
+// depend on the number of threads.
+//
+// Memory: the candidate lists (about 1-2 entries per point) and one int32 per kept
+// (pixel, point) pair; never (pairs x channels).
+#include <torch/extension.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+constexpr int64_t kMinTile = 16;
+
+struct Grid {
+  int64_t height, width, tile_shift, cols, rows;
+  int64_t tile() const { return int64_t(1) << tile_shift; }
+  int64_t tiles() const { return cols * rows; }
+};
+
+// Square tiles of S = 2^s >= max(16, ceil(2r)) pixels, or >= the image's longer side (one tile
+// per axis) when that is smaller; a power of two so that binning shifts instead of dividing.
+Grid make_grid(int64_t height, int64_t width, double radius) {
+  const double longest = static_cast<double>(std::max(height, width));
+  const double need = std::max<double>(kMinTile, std::min(std::ceil(2.0 * radius), longest));
+  int64_t shift = 0;
+  while (static_cast<double>(int64_t(1) << shift) < need) ++shift;
+  const int64_t tile = int64_t(1) << shift;
+  return {height, width, shift, (width + tile - 1) >> shift, (height + tile - 1) >> shift};
+}
+
+// Inclusive range of pixel indices [lo, hi] along one axis of length `size` whose centres
+// (index + 0.5) can lie within `half_width` of `coord` (lo > hi when none), widened by
+// `margin` pixels so that rounding in the callers' exact distance test can never accept a
+// pixel outside it. The casts truncate non-negative values (floor without a libm call).
+inline void pixel_range(double coord, double half_width, double margin, int64_t size,
+                        int64_t* lo, int64_t* hi) {
+  const double first = coord - half_width - 0.5 - margin, last = coord + half_width - 0.5 + margin;
+  const double top = static_cast<double>(size - 1);
+  // Smallest index > first (or 0), largest index < last (or size - 1).
+  *lo = first >= 0 ? static_cast<int64_t>(std::min(first, top + 1)) + 1 : 0;
+  *hi = last > 0 ? std::min(size - 1, static_cast<int64_t>(std::min(last, top + 1))) : -1;
+  if (last > 0 && static_cast<double>(*hi) >= last) --*hi;  // last itself is excluded
+}
+
+// Margin (pixels) around every range: far above float rounding of distances up to r.
+inline double range_margin(double radius) { return 1e-3 * (1.0 + radius); }
+
+template <typename scalar_t>
+using KeyOf = typename std::conditional<sizeof(scalar_t) == 4, uint32_t, uint64_t>::type;
+
+// A point in a tile's candidate list; key = the bits of z, monotone in z for z > 0 (+inf too).
+template <typename scalar_t>
+struct Candidate {
+  scalar_t u, v;
+  KeyOf<scalar_t> key;
+  int32_t point;
+};
+
+// Whether a point can reach the image: z > 0, u in (-r, W + r), v in (-r, H + r); NaN fails.
+template <typename scalar_t>
+inline bool reachable(const scalar_t* point, scalar_t radius, scalar_t width, scalar_t height) {
+  const scalar_t u = point[0], v = point[1], z = point[2];
+  return z > 0 && u > -radius && u < width + radius && v > -radius && v < height + radius;
+}
+
+// Stable sort of a tile's candidates by key (LSD radix, 8-bit digits, a digit shared by all
+// skipped; insertion sort for short lists). Input in point order -> (z, point) order.
+template <typename scalar_t>
+void sort_front_to_back(Candidate<scalar_t>* items, size_t n,
+                        std::vector<Candidate<scalar_t>>& scratch) {
+  if (n <= 32) {
+    for (size_t i = 1; i < n; ++i) {
+      const Candidate<scalar_t> item = items[i];
+      size_t at = i;
+      for (; at > 0 && items[at - 1].key > item.key; --at) items[at] = items[at - 1];
+      items[at] = item;
+    }
+    return;
+  }
+  if (scratch.size() < n) scratch.resize(n);
+  Candidate<scalar_t>* from = items;
+  Candidate<scalar_t>* to = scratch.data();
+  size_t start[256];
+  for (int shift = 0; shift < static_cast<int>(8 * sizeof(KeyOf<scalar_t>)); shift += 8) {
+    std::fill(start, start + 256, size_t(0));
+    for (size_t i = 0; i < n; ++i) ++start[(from[i].key >> shift) & 255];
+    if (*std::max_element(start, start + 256) == n) continue;
+    size_t total = 0;
+    for (size_t& entry : start) {
+      const size_t count = entry;
+      entry = total;
+      total += count;
+    }
+    for (size_t i = 0; i < n; ++i) to[start[(from[i].key >> shift) & 255]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != items) std::copy(from, from + n, items);
+}
+
+// Calls visit(tile, area) for every tile that the pixel range of a point at (u, v) meets;
+// area = pixels of that range inside the tile (an upper bound on the point's pairs there).
+template <typename Visit>
+inline void for_each_tile(double u, double v, double radius, const Grid& grid, Visit&& visit) {
+  const double margin = range_margin(radius);
+  int64_t col_lo, col_hi, row_lo, row_hi;
+  pixel_range(u, radius, margin, grid.width, &col_lo, &col_hi);
+  pixel_range(v, radius, margin, grid.height, &row_lo, &row_hi);
+  if (col_lo > col_hi || row_lo > row_hi) return;
+  const int64_t shift = grid.tile_shift, tile = grid.tile();
+  for (int64_t ty = row_lo >> shift; ty <= row_hi >> shift; ++ty) {
+    const int64_t rows = std::min(row_hi, (ty + 1) * tile - 1) - std::max(row_lo, ty * tile) + 1;
+    for (int64_t tx = col_lo >> shift; tx <= col_hi >> shift; ++tx) {
+      const int64_t cols = std::min(col_hi, (tx + 1) * tile - 1) - std::max(col_lo, tx * tile) + 1;
+      visit(ty * grid.cols + tx, rows * cols);
+    }
+  }
+}
+
+template <typename scalar_t>
+inline scalar_t falloff_weight(scalar_t dist_sq, scalar_t radius, scalar_t radius_sq,
+                               bool quadratic) {
+  return quadratic ? scalar_t(1) - dist_sq / radius_sq
+                   : scalar_t(1) - std::sqrt(dist_sq) / radius;
+}
+
+// The tile's pixel rectangle.
+struct TileRect {
+  int64_t row0, col0, rows, cols;
+};
+
+inline TileRect tile_rect(const Grid& grid, int64_t tile) {
+  const int64_t row0 = (tile / grid.cols) << grid.tile_shift;
+  const int64_t col0 = (tile % grid.cols) << grid.tile_shift;
+  return {row0, col0, std::min(grid.tile(), grid.height - row0),
+          std::min(grid.tile(), grid.width - col0)};
+}
+
+inline int num_threads() { return std::max(1, at::get_num_threads()); }
+
+// Per batch item and tile, the candidate lists (in point order; the forward pass sorts each
+// front to back): tile_begin has B * tiles + 1 entries (global tile g = b * tiles + t),
+// pair_begin the start of each tile's pair slots (an upper bound on its kept pairs).
+template <typename scalar_t>
+struct Bins {
+  std::vector<Candidate<scalar_t>> candidates;
+  std::vector<int64_t> tile_begin, pair_begin;
+};
+
+// Bins the points with a two-pass counting sort over contiguous chunks of the (b, n) range, one
+// per thread; lists keep point order whatever the number of threads.
+template <typename scalar_t>
+Bins<scalar_t> bin_points(const scalar_t* points, int64_t batch, int64_t num_points,
+                          const Grid& grid, double radius, int64_t max_per_pixel) {
+  const int64_t tiles = grid.tiles(), total_tiles = batch * tiles, total_points = batch * num_points;
+  const scalar_t r = static_cast<scalar_t>(radius);
+  const scalar_t w = static_cast<scalar_t>(grid.width), h = static_cast<scalar_t>(grid.height);
+  Bins<scalar_t> bins;
+  bins.tile_begin.assign(total_tiles + 1, 0);
+  bins.pair_begin.assign(total_tiles + 1, 0);
+  std::vector<int64_t> counts, bounds;  // (chunks, total_tiles)
+  int64_t chunks = 1;
+#pragma omp parallel num_threads(num_threads())
+  {
+    int64_t chunk = 0;
+#ifdef _OPENMP
+    chunk = omp_get_thread_num();
+#pragma omp single
+    chunks = omp_get_num_threads();
+#endif
+#pragma omp single
+    {
+      counts.assign(chunks * total_tiles, 0);
+      bounds.assign(chunks * total_tiles, 0);
+    }
+    const int64_t first = total_points * chunk / chunks, last = total_points * (chunk + 1) / chunks;
+    int64_t* count = counts.data() + chunk * total_tiles;
+    int64_t* bound = bounds.data() + chunk * total_tiles;
+    for (int64_t at = first; at < last; ++at) {
+      const scalar_t* point = points + 3 * at;
+      if (!reachable(point, r, w, h)) continue;
+      const int64_t offset = (at / num_points) * tiles;
+      for_each_tile(point[0], point[1], radius, grid, [&](int64_t t, int64_t area) {
+        ++count[offset + t];
+        bound[offset + t] += area;
+      });
+    }
+#pragma omp barrier
+#pragma omp single
+    {
+      for (int64_t g = 0; g < total_tiles; ++g) {
+        const TileRect rect = tile_rect(grid, g % tiles);
+        int64_t in_tile = 0, pairs = 0;
+        for (int64_t c = 0; c < chunks; ++c) {
+          const int64_t held = counts[c * total_tiles + g];
+          counts[c * total_tiles + g] = bins.tile_begin[g] + in_tile;  // chunk c's cursor
+          in_tile += held;
+          pairs += bounds[c * total_tiles + g];
+        }
+        bins.tile_begin[g + 1] = bins.tile_begin[g] + in_tile;
+        bins.pair_begin[g + 1] =
+            bins.pair_begin[g] + std::min(pairs, max_per_pixel * rect.rows * rect.cols);
+      }
+      bins.candidates.resize(bins.tile_begin.back());
+    }
+    Candidate<scalar_t>* candidates = bins.candidates.data();
+    for (int64_t at = first; at < last; ++at) {
+      const scalar_t* point = points + 3 * at;
+      if (!reachable(point, r, w, h)) continue;
+      const int64_t offset = (at / num_points) * tiles;
+      Candidate<scalar_t> entry{point[0], point[1], 0, static_cast<int32_t>(at % num_points)};
+      std::memcpy(&entry.key, point + 2, sizeof(entry.key));
+      for_each_tile(point[0], point[1], radius, grid,
+                    [&](int64_t t, int64_t) { candidates[count[offset + t]++] = entry; });
+    }
+  }
+  return bins;
+}
+
+template <typename T>
+inline T* grown(std::vector<T>& buffer, size_t size) {
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+template <typename scalar_t>
+void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t batch,
+                    int64_t num_points, int64_t channels, const Grid& grid, double radius_d,
+                    int64_t max_per_pixel, bool quadratic, Bins<scalar_t>& bins,
+                    scalar_t* image, scalar_t* alpha, scalar_t* depth, int32_t* pair_point,
+                    int64_t* pixel_start, int32_t* pixel_count) {
+  const int64_t tiles = grid.tiles(), height = grid.height, width = grid.width;
+  const scalar_t radius = static_cast<scalar_t>(radius_d);
+  const scalar_t radius_sq = static_cast<scalar_t>(radius_d * radius_d);
+  const double margin = range_margin(radius_d);
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<int32_t> count_buf, slot_point_buf;
+    std::vector<scalar_t> slot_alpha_buf, acc_buf;
+    std::vector<Candidate<scalar_t>> sort_buf;
+#pragma omp for schedule(dynamic)
+    for (int64_t g = 0; g < batch * tiles; ++g) {
+      const int64_t b = g / tiles;
+      const TileRect rect = tile_rect(grid, g % tiles);
+      const int64_t pixels = rect.rows * rect.cols;
+      Candidate<scalar_t>* begin = bins.candidates.data() + bins.tile_begin[g];
+      Candidate<scalar_t>* end = bins.candidates.data() + bins.tile_begin[g + 1];
+      sort_front_to_back(begin, end - begin, sort_buf);
+      // Slots per pixel: no pixel can hold more than K or than the tile has candidates.
+      const int64_t slots = std::max<int64_t>(1, std::min<int64_t>(max_per_pixel, end - begin));
+      int32_t* count = grown(count_buf, pixels);
+      int32_t* slot_point = grown(slot_point_buf, pixels * slots);
+      scalar_t* slot_alpha = grown(slot_alpha_buf, pixels * slots);
+      scalar_t* acc = grown(acc_buf, pixels * channels);
+      std::fill(count, count + pixels, 0);
+
+      int64_t full = 0;
+      for (const Candidate<scalar_t>* c = begin; c != end && full < pixels; ++c) {
+        // The disk's bounding box in the tile; the exact distance test below decides.
+        int64_t row_lo, row_hi, col_lo, col_hi;
+        pixel_range(c->v, radius_d, margin, height, &row_lo, &row_hi);
+        pixel_range(c->u, radius_d, margin, width, &col_lo, &col_hi);
+        row_lo = std::max(row_lo, rect.row0);
+        row_hi = std::min(row_hi, rect.row0 + rect.rows - 1);
+        col_lo = std::max(col_lo, rect.col0);
+        col_hi = std::min(col_hi, rect.col0 + rect.cols - 1);
+        for (int64_t i = row_lo; i <= row_hi; ++i) {
+          const scalar_t offset_v = c->v - (static_cast<scalar_t>(i) + scalar_t(0.5));
+          const scalar_t dv_sq = offset_v * offset_v;
+          if (!(dv_sq < radius_sq)) continue;
+          const int64_t row_pixel = (i - rect.row0) * rect.cols - rect.col0;
+          for (int64_t j = col_lo; j <= col_hi; ++j) {
+            const scalar_t offset_u = c->u - (static_cast<scalar_t>(j) + scalar_t(0.5));
+            const scalar_t dist_sq = offset_u * offset_u + dv_sq;
+            const int64_t p = row_pixel + j;
+            const int32_t held = count[p];
+            if (dist_sq < radius_sq && held < max_per_pixel) {
+              slot_point[p * slots + held] = c->point;
+              slot_alpha[p * slots + held] = falloff_weight(dist_sq, radius, radius_sq, quadratic);
+              count[p] = held + 1;
+              full += (held + 1 == max_per_pixel);
+            }
+          }
+        }
+      }
+
+      const scalar_t* feats = features + b * num_points * channels;
+      const scalar_t* pts = points + b * num_points * 3;
+      int64_t pair = bins.pair_begin[g];
+      for (int64_t p = 0, i = 0, j = 0; p < pixels; ++p, j = (j + 1 == rect.cols) ? 0 : j + 1) {
+        i += (p > 0 && j == 0);  // (i, j): pixel p's row and column inside the tile
+        const int64_t pixel = (b * height + rect.row0 + i) * width + rect.col0 + j;
+        const int32_t held = count[p];
+        scalar_t* out = acc + p * channels;
+        std::fill(out, out + channels, scalar_t(0));
+        scalar_t transmittance = 1;
+        for (int32_t k = 0; k < held; ++k) {
+          const scalar_t a = slot_alpha[p * slots + k];
+          const scalar_t weight = a * transmittance;
+          const scalar_t* f = feats + static_cast<int64_t>(slot_point[p * slots + k]) * channels;
+#pragma omp simd
+          for (int64_t ch = 0; ch < channels; ++ch) out[ch] += weight * f[ch];
+          transmittance *= scalar_t(1) - a;
+        }
+        alpha[pixel] = scalar_t(1) - transmittance;
+        depth[pixel] = held ? pts[3 * static_cast<int64_t>(slot_point[p * slots]) + 2] : 0;
+        pixel_start[pixel] = pair;
+        pixel_count[pixel] = held;
+        std::memcpy(pair_point + pair, slot_point + p * slots, sizeof(int32_t) * held);
+        pair += held;
+      }
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        for (int64_t i = 0; i < rect.rows; ++i) {
+          scalar_t* row = image + ((b * channels + ch) * height + rect.row0 + i) * width + rect.col0;
+          const scalar_t* from = acc + i * rect.cols * channels + ch;
+          for (int64_t j = 0; j < rect.cols; ++j) row[j] = from[j * channels];
+        }
+      }
+    }
+  }
+}
+
+template <typename scalar_t>
+void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t batch,
+                     int64_t num_points, int64_t channels, const Grid& grid, double radius_d,
+                     bool quadratic, const int32_t* pair_point, const int64_t* pixel_start,
+                     const int32_t* pixel_count, const scalar_t* grad_image,
+                     const scalar_t* grad_alpha, const scalar_t* grad_depth,
+                     scalar_t* grad_points, scalar_t* grad_features) {
+  const int64_t tiles = grid.tiles(), height = grid.height, width = grid.width;
+  const scalar_t radius = static_cast<scalar_t>(radius_d);
+  const scalar_t radius_sq = static_cast<scalar_t>(radius_d * radius_d);
+  // Four passes of tiles with equal (column, row) parity; no point meets two tiles of a pass.
+  std::vector<std::vector<int64_t>> passes(4);
+  for (int64_t g = 0; g < batch * tiles; ++g) {
+    const int64_t t = g % tiles;
+    passes[2 * ((t / grid.cols) % 2) + (t % grid.cols) % 2].push_back(g);
+  }
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<scalar_t> grad_pixel_buf, layer_buf;
+    for (const auto& pass : passes) {
+#pragma omp for schedule(dynamic)
+      for (size_t at = 0; at < pass.size(); ++at) {
+        const int64_t g = pass[at], b = g / tiles;
+        const TileRect rect = tile_rect(grid, g % tiles);
+        const int64_t pixels = rect.rows * rect.cols;
+        scalar_t* grad_pixel = grown(grad_pixel_buf, pixels * channels);
+        for (int64_t ch = 0; ch < channels; ++ch) {
+          for (int64_t i = 0; i < rect.rows; ++i) {
+            const scalar_t* row =
+                grad_image + ((b * channels + ch) * height + rect.row0 + i) * width + rect.col0;
+            scalar_t* to = grad_pixel + i * rect.cols * channels + ch;
+            for (int64_t j = 0; j < rect.cols; ++j) to[j * channels] = row[j];
+          }
+        }
+        const scalar_t* pts = points + b * num_points * 3;
+        const scalar_t* feats = features + b * num_points * channels;
+        scalar_t* grad_pts = grad_points + b * num_points * 3;
+        scalar_t* grad_feats = grad_features + b * num_points * channels;
+        for (int64_t p = 0, i = 0, j = 0; p < pixels; ++p, j = (j + 1 == rect.cols) ? 0 : j + 1) {
+          i += (p > 0 && j == 0);  // (i, j): pixel p's row and column inside the tile
+          const int64_t row = rect.row0 + i, col = rect.col0 + j;
+          const int64_t pixel = (b * height + row) * width + col;
+          const int32_t held = pixel_count[pixel];
+          if (held == 0) continue;
+          const int32_t* list = pair_point + pixel_start[pixel];
+          const scalar_t* grad_out = grad_pixel + p * channels;
+          const scalar_t centre_u = static_cast<scalar_t>(col) + scalar_t(0.5);
+          const scalar_t centre_v = static_cast<scalar_t>(row) + scalar_t(0.5);
+          // Per layer k: a_k, prod_{j<k} (1 - a_j), f_k . grad_out, offsets and d^2.
+          scalar_t* layer = grown(layer_buf, 6 * static_cast<size_t>(held));
+          scalar_t transmittance = 1;
+          for (int32_t k = 0; k < held; ++k) {
+            const int64_t n = list[k];
+            const scalar_t offset_u = pts[3 * n] - centre_u, offset_v = pts[3 * n + 1] - centre_v;
+            const scalar_t dist_sq = offset_u * offset_u + offset_v * offset_v;
+            const scalar_t a = falloff_weight(dist_sq, radius, radius_sq, quadratic);
+            const scalar_t* f = feats + n * channels;
+            scalar_t dot = 0;
+            for (int64_t ch = 0; ch < channels; ++ch) dot += f[ch] * grad_out[ch];
+            scalar_t* entry = layer + 6 * k;
+            entry[0] = a, entry[1] = transmittance, entry[2] = dot;
+            entry[3] = offset_u, entry[4] = offset_v, entry[5] = dist_sq;
+            transmittance *= scalar_t(1) - a;
+          }
+          // Back to front: behind = what layers k+1.. add, seen through layer k, minus the
+          // alpha gradient times their transmittance; dL/da_k = T_k (F_k - behind).
+          scalar_t behind = -grad_alpha[pixel];
+          for (int32_t k = held - 1; k >= 0; --k) {
+            const int64_t n = list[k];
+            const scalar_t* entry = layer + 6 * k;
+            const scalar_t a = entry[0], before = entry[1], dot = entry[2];
+            const scalar_t grad_a = before * (dot - behind);
+            behind = a * dot + (scalar_t(1) - a) * behind;
+            const scalar_t weight = a * before;
+            scalar_t* gf = grad_feats + n * channels;
+#pragma omp simd
+            for (int64_t ch = 0; ch < channels; ++ch) gf[ch] += weight * grad_out[ch];
+            // da/d(u, v): quadratic -2 (u - c) / r^2; linear -(u - c) / (d r), 0 at d = 0.
+            scalar_t scale;
+            if (quadratic) {
+              scale = scalar_t(-2) / radius_sq;
+            } else {
+              const scalar_t dist = std::sqrt(entry[5]);
+              scale = dist > 0 ? scalar_t(-1) / (dist * radius) : scalar_t(0);
+            }
+            grad_pts[3 * n] += grad_a * scale * entry[3];
+            grad_pts[3 * n + 1] += grad_a * scale * entry[4];
+          }
+          grad_pts[3 * static_cast<int64_t>(list[0]) + 2] += grad_depth[pixel];
+        }
+      }
+    }
+  }
+}
+
+void check_inputs(const at::Tensor& points, const at::Tensor& features) {
+  TORCH_CHECK(points.device().is_cpu() && features.device().is_cpu(),
+              "splat_cpu: CPU tensors only");
+  TORCH_CHECK(points.dim() == 3 && points.size(2) == 3, "splat_cpu: points must be (B, N, 3)");
+  TORCH_CHECK(features.dim() == 3 && features.size(0) == points.size(0) &&
+                  features.size(1) == points.size(1),
+              "splat_cpu: features must be (B, N, C) with the points' B and N");
+  TORCH_CHECK(points.scalar_type() == features.scalar_type(),
+              "splat_cpu: points and features must share a dtype");
+  TORCH_CHECK(points.is_contiguous() && features.is_contiguous(),
+              "splat_cpu: contiguous tensors only");
+  TORCH_CHECK(points.size(1) < std::numeric_limits<int32_t>::max(),
+              "splat_cpu: at most 2^31 - 2 points per batch item");
+}
+
+}  // namespace
+
+// points (B, N, 3) = (u, v, z) in target pixels, features (B, N, C), both contiguous, one
+// floating dtype. Returns image (B, C, H, W), alpha (B, 1, H, W), depth (B, 1, H, W) and the
+// kept pairs for the backward pass: pair_point (M,) int32 point indices (within their batch
+// item), pixel_start (B, H, W) int64 and pixel_count (B, H, W) int32 (a pixel's points are
+// pair_point[start : start + count], front to back).
+std::vector<at::Tensor> splat_forward(const at::Tensor& points, const at::Tensor& features,
+                                      int64_t height, int64_t width, double radius,
+                                      int64_t points_per_pixel, bool quadratic) {
+  check_inputs(points, features);
+  TORCH_CHECK(height > 0 && width > 0 && radius > 0 && points_per_pixel > 0,
+              "splat_cpu: need H, W, radius, K > 0");
+  const int64_t batch = points.size(0), num_points = points.size(1), channels = features.size(2);
+  const Grid grid = make_grid(height, width, radius);
+  const auto options = points.options();
+  at::Tensor image = at::empty({batch, channels, height, width}, options);
+  at::Tensor alpha = at::empty({batch, 1, height, width}, options);
+  at::Tensor depth = at::empty({batch, 1, height, width}, options);
+  at::Tensor pixel_start = at::empty({batch, height, width}, options.dtype(at::kLong));
+  at::Tensor pixel_count = at::empty({batch, height, width}, options.dtype(at::kInt));
+  at::Tensor pair_point;
+  AT_DISPATCH_FLOATING_TYPES(points.scalar_type(), "splat_forward", [&] {
+    Bins<scalar_t> bins = bin_points(points.data_ptr<scalar_t>(), batch, num_points, grid,
+                                           radius, points_per_pixel);
+    pair_point = at::empty({bins.pair_begin.back()}, options.dtype(at::kInt));
+    forward_kernel(points.data_ptr<scalar_t>(), features.data_ptr<scalar_t>(), batch, num_points,
+                   channels, grid, radius, points_per_pixel, quadratic, bins,
+                   image.data_ptr<scalar_t>(), alpha.data_ptr<scalar_t>(),
+                   depth.data_ptr<scalar_t>(), pair_point.data_ptr<int32_t>(),
+                   pixel_start.data_ptr<int64_t>(), pixel_count.data_ptr<int32_t>());
+  });
+  return {image, alpha, depth, pair_point, pixel_start, pixel_count};
+}
+
+// Gradients of a loss w.r.t. points (B, N, 3) and features (B, N, C), given its gradients
+// w.r.t. image (B, C, H, W), alpha and depth (B, 1, H, W) and splat_forward's pairs.
+std::vector<at::Tensor> splat_backward(const at::Tensor& points, const at::Tensor& features,
+                                       const at::Tensor& pair_point,
+                                       const at::Tensor& pixel_start,
+                                       const at::Tensor& pixel_count,
+                                       const at::Tensor& grad_image,
+                                       const at::Tensor& grad_alpha,
+                                       const at::Tensor& grad_depth, double radius,
+                                       bool quadratic) {
+  check_inputs(points, features);
+  const int64_t batch = points.size(0), num_points = points.size(1), channels = features.size(2);
+  const int64_t height = pixel_count.size(1), width = pixel_count.size(2);
+  for (const at::Tensor* grad : {&grad_image, &grad_alpha, &grad_depth}) {
+    TORCH_CHECK(grad->is_contiguous() && grad->scalar_type() == points.scalar_type() &&
+                    grad->size(0) == batch && grad->size(2) == height && grad->size(3) == width,
+                "splat_cpu: output gradients must be contiguous, in the inputs' dtype and size");
+  }
+  TORCH_CHECK(grad_image.size(1) == channels, "splat_cpu: grad_image has the wrong channels");
+  TORCH_CHECK(pair_point.scalar_type() == at::kInt && pixel_start.scalar_type() == at::kLong &&
+                  pixel_count.scalar_type() == at::kInt,
+              "splat_cpu: pairs must come from splat_forward");
+  const Grid grid = make_grid(height, width, radius);
+  at::Tensor grad_points = at::zeros_like(points);
+  at::Tensor grad_features = at::zeros_like(features);
+  AT_DISPATCH_FLOATING_TYPES(points.scalar_type(), "splat_backward", [&] {
+    backward_kernel(points.data_ptr<scalar_t>(), features.data_ptr<scalar_t>(), batch,
+                    num_points, channels, grid, radius, quadratic,
+                    pair_point.data_ptr<int32_t>(), pixel_start.data_ptr<int64_t>(),
+                    pixel_count.data_ptr<int32_t>(), grad_image.data_ptr<scalar_t>(),
+                    grad_alpha.data_ptr<scalar_t>(), grad_depth.data_ptr<scalar_t>(),
+                    grad_points.data_ptr<scalar_t>(), grad_features.data_ptr<scalar_t>());
+  });
+  return {grad_points, grad_features};
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.doc() = "DANR compiled CPU splatting kernel (see danr_renderer.splatting.native)";
+  m.def("splat_forward", &splat_forward, "splat forward (CPU)");
+  m.def("splat_backward", &splat_backward, "splat backward (CPU)");
+}
