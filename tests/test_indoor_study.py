@@ -1,9 +1,8 @@
-"""scripts/indoor_study.py: the smoke study end to end on the real Indoor set (structure of its
+"""The Indoor study (danr_study, scripts/indoor_study.py): the smoke study end to end on the real Indoor set (structure of its
 outputs, views only of training images, resume), and its pure pieces on hand-made inputs.
 
 The smoke study is a pipeline check, not a measurement: its few iterations learn nothing, so
 only the outputs' structure is asserted, never the metric values."""
-import importlib.util
 import json
 import math
 import os
@@ -22,6 +21,10 @@ from mmdet.registry import MODELS  # noqa: E402
 from mmdet.utils import register_all_modules  # noqa: E402
 
 from danr_renderer.renderer import NovelViewRenderer  # noqa: E402
+from danr_study import cli, locks, plan, renderer_prep, report, results_store, runs  # noqa: E402
+from danr_study import splits as study_splits  # noqa: E402
+from danr_study.errors import StudyError  # noqa: E402
+from danr_study.study import check_inputs  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_ROOT = (REPO.parent / 'shared' / 'data' / 'indoor_objects').resolve()
@@ -30,19 +33,12 @@ STUDY_CONFIGS = REPO / 'configs' / 'study'
 register_all_modules()
 
 
-def load_study_module():
-    spec = importlib.util.spec_from_file_location('indoor_study',
-                                                  REPO / 'scripts' / 'indoor_study.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules['indoor_study'] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-study = load_study_module()
-_spec = importlib.util.spec_from_file_location('train_tool', REPO / 'tools' / 'train.py')
-train_tool = importlib.util.module_from_spec(_spec)  # builds a config as the subprocess does
-_spec.loader.exec_module(train_tool)
+def config_with_knobs(config, knobs, monkeypatch):
+    """The config as tools/train.py and tools/test.py load it in a run's subprocess:
+    Config.fromfile with the run's knob variables in the environment."""
+    for name, value in knobs.items():
+        monkeypatch.setenv(name, value)
+    return Config.fromfile(config)
 
 
 # ------------------------------------------------------------------------------------------
@@ -50,38 +46,41 @@ _spec.loader.exec_module(train_tool)
 
 
 def test_command_line_defaults_full_and_smoke():
-    full = study.parse_args(['--data-root', 'd', '--out', 'o'])
+    full = cli.parse_args(['--data-root', 'd', '--out', 'o'])
     assert (full.iters, full.seeds, full.render_size, full.adapt_iters) == (1200, [0, 1], 128, 400)
     assert full.splits == ['1of9', '3of7'] and full.protocols == ['sequence', 'image']
     assert full.arms == ['na', 'aug'] and full.backbone == 'effnet'
-    smoke = study.parse_args(['--data-root', 'd', '--out', 'o', '--smoke'])
+    smoke = cli.parse_args(['--data-root', 'd', '--out', 'o', '--smoke'])
     assert (smoke.iters, smoke.seeds, smoke.render_size, smoke.adapt_iters) == (2, [0], 64, 2)
-    assert study.study_settings(smoke)['input_size'] == [128, 96]
+    assert plan.study_settings(smoke)['input_size'] == [128, 96]
     # Explicit values win over the smoke defaults.
-    mixed = study.parse_args(['--data-root', 'd', '--out', 'o', '--smoke', '--iters', '3',
+    mixed = cli.parse_args(['--data-root', 'd', '--out', 'o', '--smoke', '--iters', '3',
                               '--seeds', '4', '5', '--splits', '5/5'])
     assert (mixed.iters, mixed.seeds, mixed.splits) == (3, [4, 5], ['5of5'])
     with pytest.raises(SystemExit):
-        study.parse_args(['--data-root', 'd', '--out', 'o', '--splits', '1:9'])
+        cli.parse_args(['--data-root', 'd', '--out', 'o', '--splits', '1:9'])
 
 
-def test_schedule_scales_interval_and_milestones_with_iterations():
-    assert study.schedule_options(1200) == [
-        'train_cfg.max_iters=1200', 'train_cfg.val_interval=200',
-        'default_hooks.checkpoint.interval=200', 'param_scheduler.0.end=1200',
-        'param_scheduler.0.milestones=[900,1100]']
-    assert 'train_cfg.val_interval=1' in study.schedule_options(2)
+def test_schedule_scales_interval_and_milestones_with_iterations(monkeypatch):
+    config = STUDY_CONFIGS / 'centernet_r18_320x192_na.py'
+    cfg = config_with_knobs(config, {'DANR_STUDY_ITERS': '1200'}, monkeypatch)
+    assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (1200, 200)
+    assert cfg.default_hooks.checkpoint.interval == 200
+    assert cfg.param_scheduler[0].end == 1200
+    assert cfg.param_scheduler[0].milestones == [900, 1100]
+    cfg = config_with_knobs(config, {'DANR_STUDY_ITERS': '2'}, monkeypatch)
+    assert cfg.train_cfg.val_interval == 1
 
 
 def test_spread_subset_takes_annotated_images_evenly():
     images = [{'id': i} for i in range(20, 0, -1)]  # unsorted on purpose
     annotated = set(range(1, 21)) - {1, 2}
-    assert [im['id'] for im in study.spread_subset(images, 3, annotated)] == [3, 9, 15]
-    assert [im['id'] for im in study.spread_subset(images, 30, {5, 7})] == [5, 7]
+    assert [im['id'] for im in study_splits.spread_subset(images, 3, annotated)] == [3, 9, 15]
+    assert [im['id'] for im in study_splits.spread_subset(images, 30, {5, 7})] == [5, 7]
 
 
 def hand_made_record(backbone, protocol, split, arm, seed, ap, ap_s=-1.0, train_s=120.0):
-    run = study.Run(backbone, protocol, split, arm, seed)
+    run = plan.Run(backbone, protocol, split, arm, seed)
     metrics = dict(AP=ap, AP50=2 * ap, AP75=ap / 2, AP_S=ap_s, AP_M=ap + 1, AP_L=ap + 2)
     return dict(backbone=backbone, protocol=protocol, split=split, arm=arm, seed=seed,
                 key=run.key, settings={}, metrics=metrics, best_iter=400,
@@ -99,7 +98,7 @@ def test_results_table_from_a_hand_made_results_dict():
     unfinished = hand_made_record('effnet', 'image', '1of9', 'na', 0, 1.0)
     unfinished['metrics']['AP75'] = float('nan')
     results = {'runs': {r['key']: r for r in records + [unfinished]}}
-    lines = study.format_tables(results).splitlines()
+    lines = report.format_tables(results).splitlines()
     # Sequence before image; N.A. before +Aug; mean over seeds ± half their range; AP_S of a
     # seed without small objects (-1) makes the mean n/a; ΔAP against the N.A. mean.
     assert lines[2] == ('| effnet | sequence | 1/9 | N.A. | 0 1 | 11.0 ±1.0 | 22.0 ±2.0 | '
@@ -116,12 +115,12 @@ def test_results_table_from_a_hand_made_results_dict():
 
 def test_resume_skips_finished_runs_and_refuses_other_settings():
     settings = {'iters': 1200}
-    runs = study.plan_runs('effnet', ['sequence'], ['1of9'], ['na', 'aug'], [0, 1])
+    runs = plan.plan_runs('effnet', ['sequence'], ['1of9'], ['na', 'aug'], [0, 1])
     assert [r.key for r in runs] == [
         'effnet/sequence/1of9/na/seed0', 'effnet/sequence/1of9/aug/seed0',
         'effnet/sequence/1of9/na/seed1', 'effnet/sequence/1of9/aug/seed1']
     renderer = {'base_sha256': 'abc', 'adapt_iters': 400}
-    expected = {r.key: study.run_settings(r, settings, renderer) for r in runs}
+    expected = {r.key: plan.run_settings(r, settings, renderer) for r in runs}
     assert expected[runs[0].key]['renderer'] is None  # N.A. needs no renderer
     assert expected[runs[1].key]['renderer'] == renderer
     done = hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 5.0)
@@ -130,40 +129,40 @@ def test_resume_skips_finished_runs_and_refuses_other_settings():
     nan_metric['settings'] = expected[nan_metric['key']]
     nan_metric['metrics']['AP_L'] = float('nan')
     results = {'runs': {done['key']: done, nan_metric['key']: nan_metric}}
-    assert study.pending_runs(runs, results, expected) == runs[1:]
-    assert study.pending_runs(runs, {}, expected) == runs
+    assert plan.pending_runs(runs, results, expected) == runs[1:]
+    assert plan.pending_runs(runs, {}, expected) == runs
 
     done['settings'] = dict(expected[done['key']], iters=2)
-    with pytest.raises(study.StudyError, match='iters differ'):
-        study.pending_runs(runs, results, expected)
+    with pytest.raises(StudyError, match='iters differ'):
+        plan.pending_runs(runs, results, expected)
 
 
 def test_a_run_folder_refuses_other_settings(tmp_path):
-    study.claim_run_dir(tmp_path / 'run', {'iters': 1200})
-    study.claim_run_dir(tmp_path / 'run', {'iters': 1200})  # the same run resumed
-    with pytest.raises(study.StudyError, match='other settings'):
-        study.claim_run_dir(tmp_path / 'run', {'iters': 2})
+    runs.claim_run_dir(tmp_path / 'run', {'iters': 1200})
+    runs.claim_run_dir(tmp_path / 'run', {'iters': 1200})  # the same run resumed
+    with pytest.raises(StudyError, match='other settings'):
+        runs.claim_run_dir(tmp_path / 'run', {'iters': 2})
 
 
 def test_a_lock_held_elsewhere_is_reported_not_waited_for(tmp_path):
     lock = tmp_path / 'runs' / 'a.lock'
-    with study.file_lock(lock, wait=False) as first:
+    with locks.file_lock(lock, wait=False) as first:
         assert first
         # flock locks belong to an open file: a second open conflicts even in one process.
-        with study.file_lock(lock, wait=False) as second:
+        with locks.file_lock(lock, wait=False) as second:
             assert second is False
-    with study.file_lock(lock, wait=False) as again:
+    with locks.file_lock(lock, wait=False) as again:
         assert again
 
 
 def test_results_updates_keep_what_other_workers_wrote(tmp_path):
     path = tmp_path / 'results.json'
-    study.update_results(path, ('runs', 'a'), {'AP': 1.0})
+    results_store.update_results(path, ('runs', 'a'), {'AP': 1.0})
     path.write_text(json.dumps(dict(json.loads(path.read_text()), other={'x': 1})))  # a worker
-    merged = study.update_results(path, ('runs', 'b'), {'AP': 2.0})
+    merged = results_store.update_results(path, ('runs', 'b'), {'AP': 2.0})
     assert merged == {'runs': {'a': {'AP': 1.0}, 'b': {'AP': 2.0}}, 'other': {'x': 1}}
     assert json.loads(path.read_text()) == merged
-    study.update_results(path, ('study',), {'command': 'c'})
+    results_store.update_results(path, ('study',), {'command': 'c'})
     assert json.loads(path.read_text())['study'] == {'command': 'c'}
 
 
@@ -180,12 +179,12 @@ def test_preparing_a_split_again_keeps_the_first_records(tmp_path, monkeypatch):
         wall, rendered = current
         return dict(rendered_now=rendered, wall_s=wall)
 
-    monkeypatch.setattr(study, 'adapt_renderer', fake_adapt)
-    monkeypatch.setattr(study, 'render_views', fake_render)
-    args = study.parse_args(['--data-root', str(tmp_path), '--out', str(tmp_path / 'out')])
+    monkeypatch.setattr(renderer_prep, 'adapt_renderer', fake_adapt)
+    monkeypatch.setattr(renderer_prep, 'render_views', fake_render)
+    args = cli.parse_args(['--data-root', str(tmp_path), '--out', str(tmp_path / 'out')])
     results_path = tmp_path / 'out' / 'results.json'
     for current in sessions:
-        assert study.prepare_views(args, 'sequence', '1of9', tmp_path / 'fit.json',
+        assert renderer_prep.prepare_views(args, 'sequence', '1of9', tmp_path / 'fit.json',
                                    results_path, wait=False)
     results = json.loads(results_path.read_text())
     assert results['renderers']['sequence/1of9']['wall_s'] == 515.0
@@ -198,13 +197,13 @@ def test_test_metrics_are_read_from_the_newest_session_in_percent(tmp_path):
         folder.mkdir()
         (folder / f'{name}.json').write_text(json.dumps(values))
 
-    keys = list(study.METRIC_KEYS.values())
+    keys = list(plan.METRIC_KEYS.values())
     session('20250101_000000', {key: 0.5 for key in keys})
     session('20250102_000000', dict(zip(keys, [0.062, 0.183, 0.01, -1.0, 0.1234, 0.3])))
-    assert study.read_test_metrics(tmp_path) == dict(
+    assert runs.read_test_metrics(tmp_path) == dict(
         AP=6.2, AP50=18.3, AP75=1.0, AP_S=-1.0, AP_M=12.3, AP_L=30.0)
-    with pytest.raises(study.StudyError, match='no test session'):
-        study.read_test_metrics(tmp_path / 'missing')
+    with pytest.raises(StudyError, match='no test session'):
+        runs.read_test_metrics(tmp_path / 'missing')
 
 
 def test_inputs_are_checked_before_anything_is_written(tmp_path):
@@ -213,14 +212,14 @@ def test_inputs_are_checked_before_anything_is_written(tmp_path):
     (data / 'annotations.json').write_text('{}')
 
     def check(*extra):
-        study.check_inputs(study.parse_args(['--data-root', str(data), *extra]))
+        check_inputs(cli.parse_args(['--data-root', str(data), *extra]))
 
-    with pytest.raises(study.StudyError, match='needs annotations.json and images/'):
+    with pytest.raises(StudyError, match='needs annotations.json and images/'):
         check('--out', str(tmp_path / 'out'), '--data-root', str(tmp_path))
-    with pytest.raises(study.StudyError, match='inside the data folder'):
+    with pytest.raises(StudyError, match='inside the data folder'):
         check('--out', str(data / 'study'))
     missing = tmp_path / 'no_renderer.pth'
-    with pytest.raises(study.StudyError, match='no_renderer.pth not found'):
+    with pytest.raises(StudyError, match='no_renderer.pth not found'):
         check('--out', str(tmp_path / 'out'), '--renderer', str(missing))
     check('--out', str(tmp_path / 'out'), '--renderer', str(missing), '--arms', 'na')
     assert not (tmp_path / 'out').exists()
@@ -271,10 +270,10 @@ def test_aug_arm_differs_from_na_only_in_its_training_set(backbone):
     assert na['train_dataloader']['dataset']['pipeline'][0]['type'] == 'KeypointMixUp'
 
 
-def test_input_size_options_resize_every_loader_pipeline():
+def test_input_size_knobs_resize_every_loader_pipeline(monkeypatch):
     config = STUDY_CONFIGS / 'centernet_effnet_320x192_aug.py'
-    options = study.input_size_options(Config.fromfile(config).to_dict(), (128, 96))
-    cfg = train_tool.build_cfg(train_tool.parse_args([str(config), '--cfg-options', *options]))
+    cfg = config_with_knobs(config, {'DANR_STUDY_INPUT_WIDTH': '128',
+                                     'DANR_STUDY_INPUT_HEIGHT': '96'}, monkeypatch)
     for loader, pipeline in (
             ('train', cfg.train_dataloader.dataset.dataset.pipeline),
             ('val', cfg.val_dataloader.dataset.pipeline),
@@ -286,14 +285,14 @@ def test_input_size_options_resize_every_loader_pipeline():
 
 
 @pytest.mark.parametrize('arm', ['na', 'aug'])
-def test_run_options_point_the_train_tool_at_the_split_views_seed_and_schedule(arm, tmp_path):
+def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
+        arm, tmp_path, monkeypatch):
     files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
     views = tmp_path / 'views'
-    run = study.Run('resnet18', 'sequence', '1of9', arm, 7)
+    run = plan.Run('resnet18', 'sequence', '1of9', arm, 7)
     settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False)
-    options = study.run_options(run, settings, tmp_path / 'indoor', files, views)
-    cfg = train_tool.build_cfg(train_tool.parse_args(
-        [str(study.study_config(run)), '--cfg-options', *options]))
+    knobs = runs.detector_knobs(run, settings, tmp_path / 'indoor', files, views)
+    cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
 
     train_set = cfg.train_dataloader.dataset.dataset
     originals = train_set.original if arm == 'aug' else train_set
@@ -344,7 +343,7 @@ def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
             for s in ('1of9', '3of7') for a in ('na', 'aug')}
     assert set(results['runs']) == keys
     for key, record in results['runs'].items():
-        assert set(record['metrics']) == set(study.METRICS), key
+        assert set(record['metrics']) == set(plan.METRICS), key
         for value in record['metrics'].values():
             assert math.isfinite(value) and (value == -1.0 or 0.0 <= value <= 100.0), key
         assert record['settings']['smoke'] and record['settings']['iters'] == 2
@@ -405,7 +404,7 @@ def test_smoke_study_rerun_skips_every_finished_run(smoke_study, monkeypatch):
     def no_subprocess(*args, **kwargs):
         raise AssertionError(f'a finished run was started again: {args}')
 
-    monkeypatch.setattr(study.subprocess, 'run', no_subprocess)
-    assert study.main(smoke_study['argv']) == 0
+    monkeypatch.setattr(runs.subprocess, 'run', no_subprocess)
+    assert cli.main(smoke_study['argv']) == 0
     after = json.loads((smoke_study['out'] / 'results.json').read_text())['runs']
     assert after == before
