@@ -120,7 +120,7 @@ def splat_at_constant_depth(image: torch.Tensor, depth_value: float, K: torch.Te
     depth = torch.full_like(image[:, :1], float(depth_value))
     points = project(transform_points(unproject(depth, K[None]), R[None], T[None]), K_out[None])
     splat = splat_points(points, image.flatten(2).transpose(1, 2), out_size, radius=BASELINE_SPLAT_RADIUS,
-                         points_per_pixel=BASELINE_POINTS_PER_PIXEL, falloff="linear", backend="native")
+                         points_per_pixel=BASELINE_POINTS_PER_PIXEL, falloff="linear", backend="auto")
     covered = splat.alpha > 0
     warped = torch.where(covered, splat.image / splat.alpha.clamp_min(1e-6), torch.zeros_like(splat.image))
     return warped, covered
