@@ -229,6 +229,16 @@ def _pose_one(clip: FootageClip, out: Path, work: Path, settings: PosingSettings
     return summary
 
 
+def _stored_settings(path: Path) -> dict | None:
+    """Settings a clip was posed with, fields added to PosingSettings since taking their
+    defaults; None when the file is unreadable or has fields PosingSettings no longer has."""
+    try:
+        stored = json.loads(path.read_text())
+        return PosingSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}).as_dict()
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def pose_clips(
     clips: list[FootageClip], out: str | Path, settings: PosingSettings, keep_work: bool = False
 ) -> list[ClipSummary]:
@@ -242,11 +252,12 @@ def pose_clips(
     for clip in bar:
         work = out / ".posing" / clip.name
         marker, settings_file = work / "summary.json", work / "settings.json"
-        if marker.is_file() and json.loads(settings_file.read_text()) == settings.as_dict():
+        same_settings = settings_file.is_file() and _stored_settings(settings_file) == settings.as_dict()
+        if marker.is_file() and same_settings:
             summary = ClipSummary.from_dict(json.loads(marker.read_text()))
             summary.resumed = True
         else:
-            if settings_file.is_file() and json.loads(settings_file.read_text()) != settings.as_dict():
+            if settings_file.is_file() and not same_settings:
                 shutil.rmtree(work)  # features of other settings cannot be reused
             work.mkdir(parents=True, exist_ok=True)
             atomic_write_json(settings_file, settings.as_dict())
