@@ -16,9 +16,11 @@ from ..splatting import splat_points
 
 __all__ = ["SPLAT_RADIUS", "SPLAT_POINTS_PER_PIXEL", "FULL_ALPHA", "splat_source_pixels", "fill_holes"]
 
-# Neighbouring source points land about one pixel apart in the paper's views: r = 1.5 px closes
-# the gaps between them without blurring, and 8 candidates per pixel cover the overlap.
-SPLAT_RADIUS = 1.5
+# Neighbouring source points land about one pixel apart in the paper's views (spacing <= 1.1 px
+# for them, so every pixel centre has a point closer than 0.8 px). r = 1 px keeps that covered
+# while a point on a pixel centre gives it alone (its neighbours, 1 px away, weigh 0): an integer
+# shift copies the source exactly, where r = 1.5 would mix in a third of each neighbour.
+SPLAT_RADIUS = 1.0
 SPLAT_POINTS_PER_PIXEL = 8
 # Coverage from which the splat alone gives the colour (a pixel between two neighbours at
 # distance ~0.7 px each already gets alpha ~0.7 with r = 1.5).

@@ -1,0 +1,232 @@
+"""Render modes, border policies and calibrated cameras of the offline augmentation (issue 13):
+the library pieces on analytic cases, and every mode and option of the tool on tiny inputs."""
+import json
+import math
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from danr_renderer.augment.border import covered_mask, crop_and_resize, crop_boxes, largest_centred_crop
+from danr_renderer.augment.camera import CameraError, parse_camera, read_image_intrinsics
+from danr_renderer.augment.composite import fill_holes, splat_source_pixels
+from danr_renderer.augment.depth_upsample import upsample_depth
+from danr_renderer.augment.render_frame import RenderFrame, carry_boxes
+from danr_renderer.augment.render_image import render_image_views
+from danr_renderer.augment.super_resolution import super_resolution_unavailable_reason
+from danr_renderer.augment.views import View
+from danr_renderer.renderer import NovelViewRenderer
+
+HEIGHT, WIDTH = 36, 60
+CLI = "tools/augment_dataset.py"
+
+
+def _tiny_renderer(seed: int = 0) -> NovelViewRenderer:
+    torch.manual_seed(seed)
+    return NovelViewRenderer(
+        feature_channels=8, encoder_widths=(8,), decoder_widths=(8,), depth_base_channels=4,
+        depth_levels=1, depth_max_channels=8, splat_radius=1.5, points_per_pixel=4,
+    ).eval()
+
+
+def _textured(height: int = HEIGHT, width: int = WIDTH, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return cv2.resize(rng.random((height // 4, width // 4, 3)).astype(np.float32), (width, height),
+                      interpolation=cv2.INTER_LINEAR)
+
+
+# ------------------------------------------------------------------------------ depth, composite
+def test_upsample_depth_keeps_constant_depth_and_takes_the_source_size():
+    depth = torch.full((1, 1, 9, 16), 3.0)
+    for method in ("bilinear", "nearest"):
+        up = upsample_depth(depth, (HEIGHT, WIDTH), method)
+        assert up.shape == (1, 1, HEIGHT, WIDTH)
+        torch.testing.assert_close(up, torch.full_like(up, 3.0))
+    steps = torch.tensor([[[[1.0, 2.0]]]])
+    assert upsample_depth(steps, (1, 4), "nearest").flatten().tolist() == [1.0, 1.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match="method"):
+        upsample_depth(depth, (4, 4), "cubic")
+
+
+def test_composite_splat_shifts_the_source_by_focal_times_baseline_over_depth():
+    rgb = torch.from_numpy(_textured().transpose(2, 0, 1))[None]
+    z, shift_px = 4.0, 3
+    fx = 50.0
+    K = torch.tensor([[fx, 0, WIDTH / 2], [0, fx, HEIGHT / 2], [0, 0, 1.0]])
+    T = torch.tensor([[shift_px * z / fx, 0.0, 0.0]])  # u' = u - fx tx / z = u - 3
+    colour, alpha = splat_source_pixels(rgb, torch.full((1, 1, HEIGHT, WIDTH), z), K, torch.eye(3)[None], T)
+    torch.testing.assert_close(colour[0, :, :, 2:WIDTH - shift_px - 2],
+                               rgb[0, :, :, 2 + shift_px:WIDTH - 2], atol=1e-5, rtol=0)
+    assert float(alpha[0, 0, :, -1].max()) == 0.0  # the revealed column on the right
+
+
+def test_fill_holes_uses_the_fill_only_where_the_splat_is_thin():
+    colour, fill = torch.ones(1, 3, 1, 3), torch.zeros(1, 3, 1, 3)
+    alpha = torch.tensor([0.0, 0.25, 0.9]).reshape(1, 1, 1, 3)
+    assert fill_holes(colour, alpha, fill)[0, 0, 0].tolist() == [0.0, 0.5, 1.0]
+
+
+# ------------------------------------------------------------------------------------- border
+def test_covered_mask_closes_small_gaps_but_not_the_revealed_border():
+    alpha = torch.ones(1, 1, 40, 60)
+    alpha[..., 20, 30] = 0  # a one-pixel hole
+    alpha[..., :, :12] = 0  # the revealed band on the left
+    covered = covered_mask(alpha, (40, 60))[0]
+    assert covered[20, 30] and covered[:, 12:].all() and not covered[:, :8].any()
+
+
+def test_largest_centred_crop_avoids_the_revealed_band():
+    covered = np.ones((40, 60), bool)
+    covered[:, :12] = False
+    x0, y0, x1, y1 = largest_centred_crop(covered)
+    assert covered[y0:y1, x0:x1].all() and x0 >= 12
+    assert abs((x1 - x0) / (y1 - y0) - 60 / 40) < 0.1 and x1 - x0 >= 60 - 2 * 12 - 2
+    assert largest_centred_crop(np.ones((40, 60), bool)) == (0, 0, 60, 40)
+
+
+def test_crop_maps_boxes_exactly_and_drops_those_left_outside():
+    crop, size = (10, 5, 40, 25), (40, 60)  # 30 x 20 crop -> x2 both axes
+    boxes = np.array([[12.0, 7.0, 22.0, 17.0], [0.0, 0.0, 12.0, 10.0], [20.0, 10.0, 30.0, 20.0]])
+    mapped, visible, reasons = crop_boxes(boxes, np.ones(3), [None, None, "occluded"], crop, size, 0.5, 1.0)
+    np.testing.assert_allclose(mapped[0], [4.0, 4.0, 24.0, 24.0])
+    assert reasons == [None, "left_frame", "occluded"] and visible[0] == 1.0
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[5:25, 10:40] = 200
+    assert (crop_and_resize(image, crop) == 200).all()
+
+
+# ------------------------------------------------------------------------------------ cameras
+def test_camera_option_and_coco_intrinsics(tmp_path):
+    assert parse_camera("500,400.5,320,180") == (500.0, 400.5, 320.0, 180.0)
+    for bad in ("500,400,320", "a,b,c,d", "0,400,320,180"):
+        with pytest.raises(CameraError, match="--camera"):
+            parse_camera(bad)
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": [{"id": 1, "intrinsics": [50, 50, 30, 18]}, {"id": 2}]}))
+    assert read_image_intrinsics(ann) == {1: (50.0, 50.0, 30.0, 18.0)}
+    ann.write_text(json.dumps({"images": [{"id": 3, "intrinsics": [50, -1, 30, 18]}]}))
+    with pytest.raises(CameraError, match=r"a\.json: image id 3 'intrinsics'"):
+        read_image_intrinsics(ann)
+
+
+@pytest.mark.parametrize("grid", [(16, 16), (HEIGHT, WIDTH)])  # the square canvas and full resolution
+def test_calibrated_intrinsics_move_boxes_as_the_geometry_says(grid):
+    """Sideways move tx at constant depth z: u' = u - fx tx / z, v' = v - fy ty / z, whatever
+    the grid the depth lives on; a forward move tz scales about the calibrated principal point."""
+    fx, fy, cx, cy, z = 90.0, 60.0, 25.0, 20.0, 4.0
+    frame = RenderFrame(HEIGHT, WIDTH, 16, intrinsics=(fx, fy, cx, cy))
+    depth = torch.full(grid, z, dtype=torch.float64)
+    boxes = np.array([[20.0, 10.0, 40.0, 26.0]])
+    tx, ty = 0.2, -0.1
+    side = carry_boxes(boxes, depth, frame, View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)), "object_plane", 0.5)
+    np.testing.assert_allclose(side.boxes, boxes + [-fx * tx / z, -fy * ty / z] * 2, atol=1e-6)
+    default = carry_boxes(boxes, depth, RenderFrame(HEIGHT, WIDTH, 16), View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)),
+                          "object_plane", 0.5)
+    focal = (WIDTH / 2) / math.tan(math.radians(30))
+    np.testing.assert_allclose(default.boxes, boxes + [-focal * tx / z, -focal * ty / z] * 2, atol=1e-6)
+    tz = 1.0
+    forward = carry_boxes(boxes, depth, frame, View(0, (0.0, 0.0, 0.0), (0.0, 0.0, tz)), "corners", 0.5)
+    centre = np.array([cx, cy] * 2)
+    np.testing.assert_allclose(forward.boxes, np.clip(centre + (boxes - centre) * z / (z - tz), 0,
+                                                      [WIDTH, HEIGHT] * 2), atol=1e-6)
+
+
+# ------------------------------------------------------------------------------ render modes
+@pytest.mark.parametrize("mode,border", [("composite", "inpaint"), ("composite", "crop"), ("composite", "black"),
+                                         ("canvas", "inpaint"), ("canvas", "crop")])
+def test_every_mode_and_border_writes_source_size_views(mode, border):
+    rgb, boxes = _textured(), np.array([[10.0, 8.0, 30.0, 28.0]])
+    views = [View(0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)), View(1, (0.05, -0.1, 0.0), (0.0, 0.0, 0.3))]
+    rendered = render_image_views(_tiny_renderer(), rgb, boxes, views, 24, 2, "object_plane", 0.5,
+                                  mode=mode, border=border)
+    for item in rendered:
+        assert item.image.shape == (HEIGHT, WIDTH, 3) and item.image.dtype == np.uint8
+        assert len(item.carried.drop_reasons) == 1
+    identity = rendered[0]
+    np.testing.assert_allclose(identity.carried.boxes, boxes, atol=1e-6)
+    if mode == "composite":  # the identity view is the source itself at full resolution
+        assert np.abs(identity.image.astype(float) - rgb * 255).max() <= 1.0
+
+
+def test_pointss_renders_the_canvas_view_at_twice_the_size():
+    from danr_renderer.augment.runner import load_renderer
+
+    renderer = _tiny_renderer()
+    path_scaled = None
+    assert renderer.render_scale == 1
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        path_scaled = Path(tmp) / "r.pth"
+        renderer.save_checkpoint(path_scaled)
+        scaled = load_renderer(path_scaled, "cpu", 2)
+    assert scaled.render_scale == 2
+    image = torch.rand(1, 3, 16, 16)
+    out = scaled(image, torch.eye(3)[None] * 10 + torch.tensor([[0, 0, 8.0], [0, 0, 8.0], [0, 0, -9.0]]),
+                 torch.eye(3)[None], torch.zeros(1, 3))
+    assert out.image.shape == (1, 3, 32, 32)
+
+
+# ------------------------------------------------------------------------------------ the tool
+def _tiny_set(root):
+    img_dir = root / "images"
+    img_dir.mkdir(parents=True)
+    images, annotations = [], []
+    for index in range(2):
+        name = f"f{index}.png"
+        cv2.imwrite(str(img_dir / name), (_textured(seed=index)[:, :, ::-1] * 255).astype(np.uint8))
+        entry = {"id": index + 1, "file_name": name, "width": WIDTH, "height": HEIGHT}
+        if index == 1:
+            entry["intrinsics"] = [70.0, 70.0, 30.0, 18.0]
+        images.append(entry)
+        annotations.append({"id": index + 1, "image_id": index + 1, "category_id": 1, "iscrowd": 0,
+                            "bbox": [10, 8, 20, 20], "area": 400})
+    ann = root / "annotations.json"
+    ann.write_text(json.dumps({"images": images, "annotations": annotations,
+                               "categories": [{"id": 1, "name": "thing"}]}))
+    checkpoint = root / "tiny.pth"
+    _tiny_renderer().save_checkpoint(checkpoint)
+    return ann, img_dir, checkpoint
+
+
+def test_help_names_the_render_modes_and_options(run_tool):
+    text = run_tool(CLI, "--help").stdout
+    for word in ("--border", "--render-scale", "--camera", "PointSS", "PixelSS", "composite", "canvas"):
+        assert word in text
+
+
+@pytest.mark.parametrize("options", [
+    [],
+    ["--mode", "canvas", "--render-scale", "2"],
+    ["--border", "crop", "--camera", "60,60,30,18"],
+    ["--border", "black"],
+])
+def test_tool_runs_every_mode(run_tool, tmp_path, options):
+    ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")
+    out = tmp_path / "out"
+    run_tool(CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", out, "--checkpoint", checkpoint,
+             "--render-size", "24", "--no-progress", *options)
+    document = json.loads((out / "annotations.json").read_text())
+    assert len(document["images"]) == 8
+    for image in document["images"]:
+        assert cv2.imread(str(out / "images" / image["file_name"])).shape == (HEIGHT, WIDTH, 3)
+    assert document["info"]["danr"]["calibrated_images"] == 1
+
+
+def test_tool_refuses_a_bad_camera(run_tool, tmp_path):
+    ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")
+    result = run_tool(CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", tmp_path / "out",
+                      "--camera", "1,2,3", check=False)
+    assert result.returncode != 0 and "fx,fy,cx,cy" in result.stderr
+
+
+@pytest.mark.skipif(super_resolution_unavailable_reason() is not None,
+                    reason=str(super_resolution_unavailable_reason()))
+def test_tool_pixelss(run_tool, tmp_path):
+    ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")
+    out = tmp_path / "out"
+    run_tool(CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", out, "--checkpoint", checkpoint,
+             "--render-size", "16", "--views", "random1", "--mode", "pixelss", "--no-progress")
+    document = json.loads((out / "annotations.json").read_text())
+    assert len(document["images"]) == 2
