@@ -5,7 +5,7 @@ Under the output folder OUT, a clip named C gets:
     OUT/cameras/C.txt                   one row per frame (danr_renderer.data.realestate10k_cameras):
                                         timestamp, fx/W fy/H cx/W cy/H, 0, 0, world-to-camera [R | t]
     OUT/frames/C/<timestamp>.png        the frame, undistorted to the pinhole camera of the row
-    OUT/sparse_depth/C/<timestamp>.npz  the SfM points this frame sees, float32 arrays of shape (M,):
+    OUT/sparse_depth/C/<timestamp>.npz  the SfM points this frame sees (danr_renderer.data.depth_points), arrays (M,):
                                         u, v  where the point projects in the written frame
                                               (pixels, continuous frame: the top-left pixel's
                                               centre is (0.5, 0.5)),
@@ -19,13 +19,13 @@ Every file is written atomically.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..atomic_io import atomic_write_bytes
+from ..data.depth_points import write_depth_points
 from ..data.image_io import read_image_rgb, write_image_atomic
 from ..data.realestate10k_cameras import CameraFrame, write_camera_file
 from .models import PosedModel
@@ -72,12 +72,6 @@ def project_sparse_depth(model: PosedModel, frame: int) -> dict[str, np.ndarray]
     }
 
 
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
 def write_posed_clip(
     out: Path, clip: str, model: PosedModel, image_dir: Path, timestamps: dict[str, int]
 ) -> None:
@@ -98,6 +92,8 @@ def write_posed_clip(
         else:
             rgb = np.round(read_image_rgb(source).rgb * 255.0).astype(np.uint8)
             write_image_atomic(frame_dir / f"{timestamp}.png", undistort_frame(rgb, model))
-        atomic_write_bytes(depth_dir / f"{timestamp}.npz", _npz_bytes(project_sparse_depth(model, index)))
+        points = project_sparse_depth(model, index)
+        write_depth_points(depth_dir / f"{timestamp}.npz", np.stack([points["u"], points["v"]], axis=1),
+                           points["z"], point_id=points["point_id"])
         rows.append(CameraFrame(timestamp, intrinsics, model.world_to_camera[index]))
     write_camera_file(camera_file, rows)
