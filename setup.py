@@ -5,7 +5,9 @@
 installed torch's ``CppExtension`` and OpenMP, the way mmcv builds its ops. The kernel is
 optional: without torch at build time, or when compiling fails (no C++ compiler), the package
 still installs, with a warning, and ``splat_points`` uses its pure-torch backend. Set
-DANR_REQUIRE_EXTENSION=1 to make a failed build an error instead.
+DANR_REQUIRE_EXTENSION=1 to make a failed build an error instead. Where the building CPU has
+AVX2 and FMA the kernel is compiled for them (it is built on the machine that runs it);
+DANR_PORTABLE_KERNEL=1 builds for baseline x86-64 instead.
 """
 import os
 import sys
@@ -14,6 +16,19 @@ from setuptools import setup
 
 SOURCES = ["danr_renderer/splatting/csrc/splat_cpu.cpp"]
 REQUIRE = os.environ.get("DANR_REQUIRE_EXTENSION", "0") == "1"
+
+
+def _cpu_flags() -> list[str]:
+    """-mavx2 -mfma where this CPU has them (Linux /proc/cpuinfo) and no opt-out is set."""
+    if os.environ.get("DANR_PORTABLE_KERNEL", "0") == "1":
+        return []
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                          if line.startswith("flags")), [])
+    except OSError:
+        return []
+    return ["-mavx2", "-mfma"] if {"avx2", "fma"} <= set(flags) else []
 
 
 def _warn(message: str) -> None:
@@ -46,7 +61,7 @@ def _extension_setup() -> dict:
     extension = CppExtension(
         "danr_renderer.splatting._C",
         SOURCES,
-        extra_compile_args=["-O3", "-fopenmp"],
+        extra_compile_args=["-O3", "-fopenmp", *_cpu_flags()],
         extra_link_args=["-fopenmp"],
     )
     return {"ext_modules": [extension], "cmdclass": {"build_ext": OptionalBuildExtension}}

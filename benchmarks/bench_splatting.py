@@ -83,9 +83,9 @@ def run_case(backend: str, height: int, width: int, channels: int, radius: float
     cpu_before = _cpu_seconds()
     runs = [forward_backward(points.clone(), features.clone(), (height, width))]
     cpu_s = _cpu_seconds() - cpu_before
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # first run's
     while sum(map(sum, runs)) < REPEAT_BUDGET_S and len(runs) < MAX_REPEATS:
         runs.append(forward_backward(points.clone(), features.clone(), (height, width)))
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     flops, nbytes, kept = case_work(height, width, channels, radius, points_per_pixel)
     return {"flops": flops, "bytes": nbytes, "pairs": kept,
             "forward_s": statistics.median(run[0] for run in runs),
@@ -93,7 +93,7 @@ def run_case(backend: str, height: int, width: int, channels: int, radius: float
             "total_s": statistics.median(sum(run) for run in runs),
             "best_forward_s": min(run[0] for run in runs),
             "runs": len(runs), "cpu_s": cpu_s,
-            "rss_before_mb": rss_before_mb, "peak_rss_mb": usage.ru_maxrss / 1024.0}
+            "rss_before_mb": rss_before_mb, "peak_rss_mb": peak_rss_mb}
 
 
 def case_work(height: int, width: int, channels: int, radius: float,
@@ -198,6 +198,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per case")
     parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS,
                         metavar=("BACKEND", "H", "W", "C", "R", "K"))
+    parser.add_argument("--notes", type=Path, default=None,
+                        help="a markdown file whose text ends the section (notes on the run)")
     parser.add_argument("--peak-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -265,8 +267,8 @@ def main() -> None:
         "(loss = mean(image^2) + mean(alpha)), the median over repeated runs (a case repeats "
         f"while its runs took under {REPEAT_BUDGET_S:g} s, at most {MAX_REPEATS}); the process "
         "CPU time (user + sys, all threads) of the first run; the peak RSS of the case's own "
-        "process (ru_maxrss) and its growth during the runs; the case's FLOPs and its share of "
-        "the machine's peak, roofline time max(FLOPs / GEMM rate, bytes / copy rate) over the "
+        "process (ru_maxrss) after the first run and its growth during that run; the case's "
+        "FLOPs and its share of the machine's peak, roofline time max(FLOPs / GEMM rate, bytes / copy rate) over the "
         "median forward + backward time (counting rules: the script's docstring).",
         "",
         header,
@@ -279,6 +281,7 @@ def main() -> None:
         *full_rows,
         "",
         *(f"Backend '{name}' not measured: it does not import here." for name in missing),
+        *([args.notes.read_text().strip()] if args.notes else []),
     ])
     from results_file import write_section  # imports torch: only after the workers ran
 

@@ -406,7 +406,8 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
             const scalar_t dist_sq = offset_u * offset_u + offset_v * offset_v;
             const scalar_t a = falloff_weight(dist_sq, radius, radius_sq, quadratic);
             const scalar_t* f = feats + n * channels;
-            scalar_t dot = 0;
+            scalar_t dot = 0;  // vectorised: a fixed summation order, whatever the threads
+#pragma omp simd reduction(+ : dot)
             for (int64_t ch = 0; ch < channels; ++ch) dot += f[ch] * grad_out[ch];
             scalar_t* entry = layer + 6 * k;
             entry[0] = a, entry[1] = transmittance, entry[2] = dot;
