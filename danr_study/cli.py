@@ -58,7 +58,8 @@ def split_argument(text: str) -> str:
     try:
         return ratio_tag(*parse_ratio(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f'split {text!r} is not of the form a/b, e.g. 1/9')
+        raise argparse.ArgumentTypeError(
+            f'split {text!r} is not of the form a/b, e.g. 1/9') from None
 
 
 def parse_args(argv=None) -> StudyOptions:
