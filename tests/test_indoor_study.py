@@ -72,6 +72,19 @@ def test_schedule_scales_interval_and_milestones_with_iterations(monkeypatch):
     assert cfg.train_cfg.val_interval == 1
 
 
+def test_recipe_knobs_warm_up_and_slow_the_backbone(monkeypatch):
+    config = STUDY_CONFIGS / 'centernet_effnet_320x192_na.py'
+    default = config_with_knobs(config, {'DANR_STUDY_ITERS': '1200'}, monkeypatch)
+    assert [s.type for s in default.param_scheduler] == ['MultiStepLR']
+    assert default.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 1.0
+    cfg = config_with_knobs(config, {'DANR_STUDY_ITERS': '3000', 'DANR_STUDY_WARMUP_ITERS': '200',
+                                     'DANR_STUDY_BACKBONE_LR_MULT': '0.1'}, monkeypatch)
+    warmup, steps = cfg.param_scheduler
+    assert (warmup.type, warmup.begin, warmup.end) == ('LinearLR', 0, 200)
+    assert steps.milestones == [2250, 2750]
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
+
+
 def test_spread_subset_takes_annotated_images_evenly():
     images = [{'id': i} for i in range(20, 0, -1)]  # unsorted on purpose
     annotated = set(range(1, 21)) - {1, 2}

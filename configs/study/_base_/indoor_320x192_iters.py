@@ -26,6 +26,8 @@ _base_ = ['../../_base_/datasets/indoor_objects.py', '../../_base_/default_runti
 #   batch_size    DANR_STUDY_BATCH_SIZE     training batch
 #   data_workers  DANR_STUDY_DATA_WORKERS   training data workers (0: in the main process)
 #   seed          DANR_STUDY_SEED           training seed
+#   backbone_lr_mult  DANR_STUDY_BACKBONE_LR_MULT  the pretrained backbone's lr / the heads' lr
+#   warmup_iters  DANR_STUDY_WARMUP_ITERS   linear lr warm-up from 0.1% (0: none)
 data_root = '{{$DANR_STUDY_DATA_ROOT:data/indoor_objects/}}'
 fit_file = '{{$DANR_STUDY_FIT_FILE:splits/fit_5of5.json}}'
 holdout_file = '{{$DANR_STUDY_HOLDOUT_FILE:splits/holdout_5of5.json}}'
@@ -36,6 +38,8 @@ input_size = ({{'$DANR_STUDY_INPUT_WIDTH:320'}}, {{'$DANR_STUDY_INPUT_HEIGHT:192
 batch_size = {{'$DANR_STUDY_BATCH_SIZE:8'}}
 data_workers = {{'$DANR_STUDY_DATA_WORKERS:1'}}
 seed = {{'$DANR_STUDY_SEED:0'}}
+backbone_lr_mult = {{'$DANR_STUDY_BACKBONE_LR_MULT:1.0'}}
+warmup_iters = {{'$DANR_STUDY_WARMUP_ITERS:0'}}
 
 backend_args = None
 # ImageNet mean in RGB order: the padding colour (see the dataset base).
@@ -106,8 +110,13 @@ val_interval = max(1, max_iters // 6)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
+# For a converged detector (issue 15) the recipe knobs slow the pretrained backbone
+# (backbone_lr_mult < 1) and warm the lr up; the defaults are the first study's recipe.
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0),
+                     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=backbone_lr_mult)}))
 param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=warmup_iters)
+] * (warmup_iters > 0) + [
     dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
          milestones=[max_iters * 3 // 4, max_iters * 11 // 12], gamma=0.5)
 ]
