@@ -81,6 +81,11 @@ def parse_args(argv=None) -> StudyOptions:
     parser.add_argument('--iters', type=int, default=None,
                         help=f'training iterations (default {FULL["iters"]}; smoke '
                         f'{SMOKE["iters"]})')
+    parser.add_argument('--backbone-lr-mult', type=float, default=1.0,
+                        help="the pretrained backbone's lr over the heads' (default 1: the first "
+                        'study; < 1 for a converged detector)')
+    parser.add_argument('--warmup-iters', type=int, default=0,
+                        help='linear lr warm-up iterations (default 0)')
     parser.add_argument('--backbone', choices=tuple(BACKBONES), default='effnet')
     parser.add_argument('--render-size', type=int, default=None,
                         help=f'renderer canvas side (default {FULL["render_size"]}; smoke '

@@ -62,6 +62,8 @@ class StudyOptions:
     adapt_iters: int
     threads: int
     smoke: bool
+    backbone_lr_mult: float = 1.0
+    warmup_iters: int = 0
 
     def uses_views(self, kind: str) -> bool:
         """Whether an arm of this study trains on views of `kind` (e.g. 'danr')."""
@@ -93,7 +95,8 @@ def study_settings(options: StudyOptions) -> dict:
     defaults = SMOKE if options.smoke else FULL
     return dict(iters=options.iters, input_size=list(defaults['input_size']),
                 batch_size=defaults['batch_size'], smoke=options.smoke,
-                split_seed=SPLIT_SEED, holdout_fraction=HOLDOUT_FRACTION)
+                split_seed=SPLIT_SEED, holdout_fraction=HOLDOUT_FRACTION,
+                backbone_lr_mult=options.backbone_lr_mult, warmup_iters=options.warmup_iters)
 
 
 def plan_runs(backbone: str, protocols, splits, arms, seeds) -> list[Run]:

@@ -24,7 +24,7 @@ SUBPROCESS_TIMEOUT_S = 4 * 3600
 def detector_knobs(run: Run, settings: dict, data_root: Path, files: dict,
                    views_dir: Path | None) -> dict[str, str]:
     """The environment variables of a run's training and testing (the study configs' knobs):
-    absolute data paths, schedule, input size, batch, seed; smoke runs go without data workers,
+    absolute data paths, schedule and its recipe knobs, input size, batch, seed; smoke runs go without data workers,
     whose start-up would dominate."""
     width, height = settings['input_size']
     knobs = dict(DANR_STUDY_DATA_ROOT=f'{data_root.resolve()}/',
@@ -35,7 +35,9 @@ def detector_knobs(run: Run, settings: dict, data_root: Path, files: dict,
                  DANR_STUDY_INPUT_WIDTH=str(width), DANR_STUDY_INPUT_HEIGHT=str(height),
                  DANR_STUDY_BATCH_SIZE=str(settings['batch_size']),
                  DANR_STUDY_DATA_WORKERS='0' if settings['smoke'] else '1',
-                 DANR_STUDY_SEED=str(run.seed))
+                 DANR_STUDY_SEED=str(run.seed),
+                 DANR_STUDY_BACKBONE_LR_MULT=str(settings['backbone_lr_mult']),
+                 DANR_STUDY_WARMUP_ITERS=str(settings['warmup_iters']))
     if views_dir is not None:
         knobs['DANR_STUDY_VIEWS_DIR'] = f'{views_dir.resolve()}/'
     return knobs

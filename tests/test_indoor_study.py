@@ -303,7 +303,8 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
     views = tmp_path / 'views'
     run = plan.Run('resnet18', 'sequence', '1of9', arm, 7)
-    settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False)
+    settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False, backbone_lr_mult=0.5,
+                    warmup_iters=0)
     knobs = runs.detector_knobs(run, settings, tmp_path / 'indoor', files, views)
     cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
 
@@ -319,6 +320,7 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (600, 100)
     assert cfg.default_hooks.checkpoint.interval == 100
     assert cfg.param_scheduler[0].milestones == [450, 550]
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.5
     assert cfg.train_dataloader.batch_size == 8 and cfg.train_dataloader.num_workers == 1
     assert cfg.model.backbone.type == 'ResNet'
     assert train_set.pipeline[4].crop_size == (160, 96)
