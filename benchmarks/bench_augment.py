@@ -160,7 +160,8 @@ def main() -> None:
         model_first, _ = model_alone(renderer, canvases, views)
         settings = AugmentSettings(ann_file=ann_file, img_dir=img_dir, out_dir=work / "out",
                                    checkpoint=checkpoint, views=args.views,
-                                   render_size=args.render_size, box_method=args.box_method)
+                                   render_size=args.render_size, box_method=args.box_method,
+                                   mode="canvas")  # the path render_views above times
         with Clock() as tool:
             summary = run_augmentation(settings, progress=False)
         model_second, outputs = model_alone(renderer, canvases, views)

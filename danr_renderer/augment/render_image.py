@@ -39,11 +39,13 @@ RENDER_MODES = ("composite", "canvas", "pixelss")
 
 @dataclass
 class RenderedView:
-    """One written view: its pose, the image (H, W, 3) uint8 RGB at source size, its boxes."""
+    """One written view: its pose, the image (H, W, 3) uint8 RGB at source size, its boxes and,
+    with the "crop" border, the crop (x0, y0, x1, y1) of the rendered view it shows."""
 
     view: View
     image: np.ndarray
     carried: CarriedBoxes
+    crop: tuple[int, int, int, int] | None = None
 
 
 def _to_rgb8(image: torch.Tensor) -> np.ndarray:
@@ -52,17 +54,17 @@ def _to_rgb8(image: torch.Tensor) -> np.ndarray:
 
 
 def _apply_border(image: np.ndarray, carried: CarriedBoxes, covered: np.ndarray | None, border: str,
-                  min_visible: float) -> tuple[np.ndarray, CarriedBoxes]:
-    """One view's image (H, W, 3) and boxes after the border policy; covered (H, W) bool."""
+                  min_visible: float) -> tuple[np.ndarray, CarriedBoxes, tuple | None]:
+    """One view's image (H, W, 3), boxes and crop after the border policy; covered (H, W) bool."""
     if border == "black":
-        return np.where(covered[:, :, None], image, 0).astype(np.uint8), carried
+        return np.where(covered[:, :, None], image, 0).astype(np.uint8), carried, None
     if border == "crop":
         crop = largest_centred_crop(covered)
         size = image.shape[:2]
         boxes, visible, reasons = crop_boxes(carried.boxes, carried.visible, carried.drop_reasons, crop,
                                              size, min_visible, MIN_SIZE)
-        return crop_and_resize(image, crop), CarriedBoxes(boxes, visible, reasons)
-    return image, carried
+        return crop_and_resize(image, crop), CarriedBoxes(boxes, visible, reasons), crop
+    return image, carried, None
 
 
 @torch.inference_mode()
@@ -132,7 +134,7 @@ def render_image_views(
     result = []
     for index, (view, image) in enumerate(zip(views, images)):
         carried = carry_boxes(boxes, box_depth, frame, view, box_method, min_visible)
-        image, carried = _apply_border(image, carried, None if covered is None else covered[index], border,
-                                       min_visible)
-        result.append(RenderedView(view, image, carried))
+        image, carried, crop = _apply_border(image, carried, None if covered is None else covered[index],
+                                             border, min_visible)
+        result.append(RenderedView(view, image, carried, crop))
     return result
