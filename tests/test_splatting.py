@@ -297,15 +297,16 @@ def test_native_matches_loop_reference_on_a_crowded_non_square_batch():
 
 
 @pytest.mark.parametrize("backend", OWN_BACKENDS)
-def test_points_on_exact_disk_edges_match_loop_reference(backend):
-    # Quarter-pixel positions and r = 1.5: many candidates lie exactly at d = r (excluded).
+@pytest.mark.parametrize("radius", [1.5, 3.0])
+def test_points_on_exact_disk_edges_match_loop_reference(backend, radius):
+    # Quarter-pixel positions: many candidates lie exactly at d = r (excluded).
     steps = torch.arange(0, 8.01, 0.25, dtype=F64)
     u, v = torch.meshgrid(steps, steps[:20], indexing="xy")
     z = 1.0 + torch.rand(u.numel(), generator=torch.Generator().manual_seed(4), dtype=F64)
     points = torch.stack([u.reshape(-1), v.reshape(-1), z], -1)[None]
     features = torch.rand(1, points.shape[1], 2, generator=torch.Generator().manual_seed(5),
                           dtype=F64)
-    kwargs = dict(radius=1.5, points_per_pixel=5, falloff="quadratic")
+    kwargs = dict(radius=radius, points_per_pixel=5, falloff="quadratic")
     result = splat_points(points, features, (5, 7), backend=backend, **kwargs)
     expected = splat_points_reference(points, features, (5, 7), **kwargs)
     assert_results_close(result, expected, atol=1e-5)

@@ -262,6 +262,7 @@ void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t ba
   const scalar_t radius = static_cast<scalar_t>(radius_d);
   const scalar_t radius_sq = static_cast<scalar_t>(radius_d * radius_d);
   const double margin = range_margin(radius_d);
+  const bool use_chords = radius_d >= 2.5;  // a chord saves tests once the box is 5+ px wide
 #pragma omp parallel num_threads(num_threads())
   {
     std::vector<int32_t> count_buf, slot_point_buf;
@@ -285,18 +286,27 @@ void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t ba
 
       int64_t full = 0;
       for (const Candidate<scalar_t>* c = begin; c != end && full < pixels; ++c) {
-        // The disk's bounding box in the tile; the exact distance test below decides.
-        int64_t row_lo, row_hi, col_lo, col_hi;
+        // The disk's rows in the tile and, per row, its columns (the bounding box for small
+        // disks, the chord for larger ones); the exact distance test below decides.
+        int64_t row_lo, row_hi, box_lo, box_hi;
         pixel_range(c->v, radius_d, margin, height, &row_lo, &row_hi);
-        pixel_range(c->u, radius_d, margin, width, &col_lo, &col_hi);
+        pixel_range(c->u, radius_d, margin, width, &box_lo, &box_hi);
         row_lo = std::max(row_lo, rect.row0);
         row_hi = std::min(row_hi, rect.row0 + rect.rows - 1);
-        col_lo = std::max(col_lo, rect.col0);
-        col_hi = std::min(col_hi, rect.col0 + rect.cols - 1);
+        box_lo = std::max(box_lo, rect.col0);
+        box_hi = std::min(box_hi, rect.col0 + rect.cols - 1);
         for (int64_t i = row_lo; i <= row_hi; ++i) {
           const scalar_t offset_v = c->v - (static_cast<scalar_t>(i) + scalar_t(0.5));
           const scalar_t dv_sq = offset_v * offset_v;
           if (!(dv_sq < radius_sq)) continue;
+          int64_t col_lo = box_lo, col_hi = box_hi;
+          if (use_chords) {
+            const double dv = static_cast<double>(offset_v);
+            pixel_range(c->u, std::sqrt(std::max(0.0, radius_d * radius_d - dv * dv)), margin,
+                        width, &col_lo, &col_hi);
+            col_lo = std::max(col_lo, box_lo);
+            col_hi = std::min(col_hi, box_hi);
+          }
           const int64_t row_pixel = (i - rect.row0) * rect.cols - rect.col0;
           for (int64_t j = col_lo; j <= col_hi; ++j) {
             const scalar_t offset_u = c->u - (static_cast<scalar_t>(j) + scalar_t(0.5));
