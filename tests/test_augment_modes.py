@@ -14,6 +14,7 @@ from danr_renderer.augment.composite import fill_holes, splat_source_pixels
 from danr_renderer.augment.depth_upsample import upsample_depth
 from danr_renderer.augment.render_frame import RenderFrame, carry_boxes
 from danr_renderer.augment.render_image import render_image_views
+from danr_renderer.augment.runner import load_renderer
 from danr_renderer.augment.super_resolution import super_resolution_unavailable_reason
 from danr_renderer.augment.views import View
 from danr_renderer.renderer import NovelViewRenderer
@@ -149,22 +150,13 @@ def test_every_mode_and_border_writes_source_size_views(mode, border):
         assert np.abs(identity.image.astype(float) - rgb * 255).max() <= 1.0
 
 
-def test_pointss_renders_the_canvas_view_at_twice_the_size():
-    from danr_renderer.augment.runner import load_renderer
-
-    renderer = _tiny_renderer()
-    path_scaled = None
-    assert renderer.render_scale == 1
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory() as tmp:
-        path_scaled = Path(tmp) / "r.pth"
-        renderer.save_checkpoint(path_scaled)
-        scaled = load_renderer(path_scaled, "cpu", 2)
+def test_pointss_renders_the_canvas_view_at_twice_the_size(tmp_path):
+    checkpoint = tmp_path / "r.pth"
+    _tiny_renderer().save_checkpoint(checkpoint)
+    scaled = load_renderer(checkpoint, "cpu", 2)
     assert scaled.render_scale == 2
-    image = torch.rand(1, 3, 16, 16)
-    out = scaled(image, torch.eye(3)[None] * 10 + torch.tensor([[0, 0, 8.0], [0, 0, 8.0], [0, 0, -9.0]]),
-                 torch.eye(3)[None], torch.zeros(1, 3))
+    K = torch.tensor([[10.0, 0, 8], [0, 10.0, 8], [0, 0, 1]])
+    out = scaled(torch.rand(1, 3, 16, 16), K, torch.eye(3), torch.zeros(3))
     assert out.image.shape == (1, 3, 32, 32)
 
 
