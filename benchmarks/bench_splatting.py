@@ -268,8 +268,9 @@ def main() -> None:
         f"while its runs took under {REPEAT_BUDGET_S:g} s, at most {MAX_REPEATS}); the process "
         "CPU time (user + sys, all threads) of the first run; the peak RSS of the case's own "
         "process (ru_maxrss) after the first run and its growth during that run; the case's "
-        "FLOPs and its share of the machine's peak, roofline time max(FLOPs / GEMM rate, bytes / copy rate) over the "
-        "median forward + backward time (counting rules: the script's docstring).",
+        "FLOPs and its share of the machine's peak, roofline time max(FLOPs / GEMM rate, "
+        "bytes / copy rate) over the median forward + backward time (counting rules: the "
+        "script's docstring).",
         "",
         header,
         *rows,
