@@ -11,10 +11,10 @@
 //      item, in point order (a counting sort over one chunk of points per thread).
 //   2. Per tile (in parallel): sort its candidates front to back (stable radix sort of the
 //      IEEE bits of z, monotone for z > 0, so equal z keeps the lower index first), walk
-//      them in that order and append each to the
-//      pixels of its disk that hold fewer than K points; the first K appended are the K
-//      nearest. Stop once every pixel of the tile is full. Composite each pixel from its
-//      list and keep the list (point indices only) for the backward pass.
+//      them in that order and append each to the pixels of its disk that hold fewer than K
+//      points; the first K appended are the K nearest. Stop once every pixel of the tile is
+//      full. Composite each pixel from its list and keep the list (point indices only) for
+//      the backward pass.
 // Every pass reads the points in memory order or one tile's local list at a time.
 // Backward walks the same lists; a pixel's gradient goes back to its points, and tiles run
 // in four passes of equal (column, row) parity: a disk spans fewer than S + 1 pixels, so it
@@ -181,7 +181,8 @@ struct Bins {
 template <typename scalar_t>
 Bins<scalar_t> bin_points(const scalar_t* points, int64_t batch, int64_t num_points,
                           const Grid& grid, double radius, int64_t max_per_pixel) {
-  const int64_t tiles = grid.tiles(), total_tiles = batch * tiles, total_points = batch * num_points;
+  const int64_t tiles = grid.tiles(), total_tiles = batch * tiles;
+  const int64_t total_points = batch * num_points;
   const scalar_t r = static_cast<scalar_t>(radius);
   const scalar_t w = static_cast<scalar_t>(grid.width), h = static_cast<scalar_t>(grid.height);
   Bins<scalar_t> bins;
@@ -350,7 +351,8 @@ void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t ba
       }
       for (int64_t ch = 0; ch < channels; ++ch) {
         for (int64_t i = 0; i < rect.rows; ++i) {
-          scalar_t* row = image + ((b * channels + ch) * height + rect.row0 + i) * width + rect.col0;
+          scalar_t* row =
+              image + ((b * channels + ch) * height + rect.row0 + i) * width + rect.col0;
           const scalar_t* from = acc + i * rect.cols * channels + ch;
           for (int64_t j = 0; j < rect.cols; ++j) row[j] = from[j * channels];
         }
