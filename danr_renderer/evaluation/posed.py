@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from ..boxes import transfer_boxes
 from ..data.coco_io import read_coco_detection, read_coco_document
@@ -162,7 +163,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     instrument = VGG19Features()
     rng = np.random.default_rng(seed)
     depth_scores, view_scores, box_scores = defaultdict(list), defaultdict(lambda: defaultdict(list)), defaultdict(list)
-    for source, target in pairs:
+    for source, target in tqdm(pairs, desc="posed pairs", unit="pair"):
         src_rgb, tgt_rgb = read_image_rgb(source.image_path).rgb, read_image_rgb(target.image_path).rgb
         height, width = src_rgb.shape[:2]
         scale_xy = (size / width, size / height)
