@@ -108,7 +108,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main_posed(args: argparse.Namespace) -> dict:
-    paths = [args.checkpoint, *args.compare]
+    paths = list(dict.fromkeys(path.resolve() for path in [args.checkpoint, *args.compare]))
     stems = [path.stem for path in paths]
     # Checkpoints of several runs share a file name (renderer_final.pth): name them by run then.
     names = [stem if stems.count(stem) == 1 else f"{path.parent.name}/{stem}" for path, stem in zip(paths, stems)]
@@ -116,7 +116,7 @@ def main_posed(args: argparse.Namespace) -> dict:
                  for name, path in zip(names, paths)}
     result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
                             args.order_key, max_pairs=args.num_pairs, seed=args.seed)
-    result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in [args.checkpoint, *args.compare]],
+    result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in paths],
                           "ann_file": None if args.ann_file is None else str(args.ann_file), "size": args.size,
                           "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed}
     args.out.parent.mkdir(parents=True, exist_ok=True)
