@@ -438,8 +438,9 @@ def test_pytorch3d_backend_explains_how_to_install_when_missing():
 @pytest.mark.parametrize(
     "points, features, kwargs, message",
     [
-        (torch.ones(1, 3), torch.ones(1, 3, 1), {}, "points must be a"),
-        (torch.ones(1, 2, 2), torch.ones(1, 2, 1), {}, "points must be a"),
+        (torch.ones(1, 3), torch.ones(1, 3, 1), {}, "points \\(u, v, z\\) must have shape \\(\\*, \\*, 3\\)"),
+        (torch.ones(1, 2, 2), torch.ones(1, 2, 1), {}, "points \\(u, v, z\\) must have shape"),
+        (torch.ones(1, 2, 3), [[[1.0]]], {}, "features must be a torch.Tensor, got a list"),
         (torch.ones(1, 2, 3), torch.ones(1, 3, 1), {}, "disagree"),
         (torch.ones(1, 2, 3), torch.ones(1, 2, 1, dtype=F64), {}, "dtype"),
         (torch.ones(1, 2, 3), torch.ones(1, 2, 1), {"image_size": (0, 4)}, "image_size"),

@@ -7,6 +7,7 @@ import warnings
 
 import torch
 
+from ..checks import check_shape
 from .common import FALLOFFS, SplatResult
 from .native import native_available, native_unavailable_reason, splat_points_native
 from .pytorch3d_backend import pytorch3d_available, splat_points_pytorch3d
@@ -84,12 +85,8 @@ _BACKEND_FUNCTIONS = {
 
 def _check_inputs(points, features, image_size, radius, points_per_pixel, falloff, backend):
     where = "splat_points"
-    if not isinstance(points, torch.Tensor) or points.dim() != 3 or points.shape[-1] != 3:
-        raise ValueError(f"{where}: points must be a (B, N, 3) tensor of (u, v, z), got "
-                         f"{_describe(points)}")
-    if not isinstance(features, torch.Tensor) or features.dim() != 3:
-        raise ValueError(f"{where}: features must be a (B, N, C) tensor, got "
-                         f"{_describe(features)}")
+    check_shape(where, "points (u, v, z)", _tensor(where, "points", points), (None, None, 3))
+    check_shape(where, "features", _tensor(where, "features", features), (None, None, None))
     if features.shape[:2] != points.shape[:2]:
         raise ValueError(f"{where}: features {tuple(features.shape)} and points "
                          f"{tuple(points.shape)} disagree on (B, N)")
@@ -122,7 +119,7 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _describe(value) -> str:
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
+def _tensor(where: str, name: str, value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{where}: {name} must be a torch.Tensor, got a {type(value).__name__}")
+    return value

@@ -3,7 +3,7 @@ same contract as the native backend.
 
 PyTorch3D is optional and imported lazily. Its NDC frame (+X left, +Y up, the short image
 side spans [-1, 1]) is used only in this file; the mapping from the project's pixel frame,
-checked to 1e-6 against the definition in DESIGN.md, is
+checked to 1e-6 against the definition in docs/conventions.md, is
 
     x = W/S - 2u/S,  y = H/S - 2v/S,  radius_ndc = 2r/S,  S = min(H, W).
 

@@ -1,6 +1,6 @@
 """Slow, obviously-correct splatting: plain Python loops over pixels and points.
 
-For tests only (cost O(B * H * W * N)). Follows DESIGN.md's definition literally; ties in z
+For tests only (cost O(B * H * W * N)). Follows the definition of docs/conventions.md literally; ties in z
 are broken by the lower point index, like the native backend.
 """
 from __future__ import annotations
