@@ -27,10 +27,10 @@ from danr_renderer.augment import (
 from danr_renderer.augment.assemble import summarize_records
 from danr_renderer.augment.border import BORDER_POLICIES
 from danr_renderer.augment.camera import CameraError, parse_camera
+from danr_renderer.augment.depth_upsample import DEPTH_UPSAMPLING
 from danr_renderer.augment.render_image import RENDER_MODES
 from danr_renderer.boxes import METHODS
 from danr_renderer.shipped import DEMO_CHECKPOINT
-
 
 DESCRIPTION = """\
 Render novel views of every image of a COCO detection set with a DANR renderer checkpoint and
@@ -130,6 +130,8 @@ def build_run_parser() -> argparse.ArgumentParser:
                         help="PointSS factor: splat and decode at S x the canvas (default 1)")
     parser.add_argument("--border", default="inpaint", choices=BORDER_POLICIES,
                         help="revealed border policy (see below; default %(default)s)")
+    parser.add_argument("--depth-upsampling", default="bilinear", choices=DEPTH_UPSAMPLING,
+                        help="how composite brings the canvas depth to the source size (default %(default)s)")
     parser.add_argument("--camera", type=_camera, default=None, metavar="fx,fy,cx,cy",
                         help="intrinsics in source pixels for images without COCO 'intrinsics'")
     parser.add_argument("--batch-size", type=int, default=4,
@@ -170,7 +172,7 @@ def run_main(argv: list[str]) -> int:
         shard_index=args.shard[0], shard_count=args.shard[1], resume=args.resume,
         min_visible=args.min_visible, box_method=args.box_method,
         jpeg_quality=args.jpeg_quality, mode=args.mode, border=args.border,
-        render_scale=args.render_scale, camera=args.camera,
+        render_scale=args.render_scale, camera=args.camera, depth_upsampling=args.depth_upsampling,
     )
     try:
         summary = run_augmentation(settings, progress=not args.no_progress)

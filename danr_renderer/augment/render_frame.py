@@ -3,9 +3,10 @@
 The source image (H, W) gets its calibrated intrinsics K_src when given (camera.py), else the
 default ones of docs/conventions.md (60 degree horizontal field of view, fx = fy, principal
 point at the centre). It is resized *anisotropically* to the S x S render canvas (or, with
-keep_aspect, to a canvas of long side S and the source's aspect ratio, short side rounded); in the continuous pixel frame that resize maps u -> u S / W and
-v -> v S / H exactly, so the canvas is the same camera with K_render = K_src scaled by
-(S / W, S / H) per axis (fx != fy on the canvas, which eq. 1-3 handle). The renderer works
+keep_aspect, to a canvas (h, w) of long side S and the source's aspect ratio, short side
+rounded). In the continuous pixel frame that resize maps u -> u w / W and v -> v h / H exactly,
+so the canvas is the same camera with K_render = K_src scaled by (w / W, h / H) per axis
+(fx != fy on the canvas, which eq. 1-3 handle). The renderer works
 entirely on the canvas; each rendered view (any size s S x s S) is resized back to (H, W), which
 undoes the scale, so the written view is the target camera with intrinsics K_src again.
 

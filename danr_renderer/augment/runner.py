@@ -28,6 +28,9 @@ from ..data.coco_io import (
 from ..data.image_io import ImageReadError, read_image_rgb, write_image_atomic
 from ..renderer import NovelViewRenderer
 from .assemble import summarize_records, write_annotations
+from .border import BORDER_POLICIES
+from .camera import CameraError, Intrinsics, read_image_intrinsics
+from .depth_upsample import DEPTH_UPSAMPLING
 from .records import (
     ANNOTATIONS_NAME,
     IMAGES_DIR,
@@ -45,9 +48,6 @@ from .records import (
     write_manifest,
     write_part,
 )
-from .border import BORDER_POLICIES
-from .camera import CameraError, Intrinsics, read_image_intrinsics
-from .depth_upsample import DEPTH_UPSAMPLING
 from .render_image import RENDER_MODES, RenderedView, render_image_views
 from .super_resolution import PixelSuperResolver, SuperResolutionUnavailable
 from .views import ViewPlan, ViewSpecError, parse_view_plan
