@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo bench clean-venv
+.PHONY: venv lint test demo bench clean-venv
 
 venv: $(STAMP)
 
@@ -21,7 +21,11 @@ $(STAMP): requirements.txt pyproject.toml Makefile setup.py danr_renderer/splatt
 	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: lint
 	$(PY) -m pytest -q tests
 
 demo: $(STAMP)

@@ -25,11 +25,11 @@ import time
 from pathlib import Path
 
 import torch
-
 from results_file import machine_description, publish
 
 REPO = Path(__file__).resolve().parent.parent
 
+from danr_renderer.geometry import default_intrinsics
 from danr_renderer.synthetic import (
     camera_trajectory,
     generate_scene,
@@ -37,7 +37,6 @@ from danr_renderer.synthetic import (
     scene_seed,
     trajectory_seed,
 )
-from danr_renderer.geometry import default_intrinsics
 
 SECTION = "## Synthetic scenes"
 SCENES = 6
@@ -73,9 +72,7 @@ def main() -> None:
         help="OMP_WAIT_POLICY values to run multi-thread cases with ('default' = unset)",
     )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--out", type=Path, default=None, help="markdown file to write the section into"
-    )
+    parser.add_argument("--out", type=Path, default=None, help="markdown file to write the section into")
     parser.add_argument("--worker", nargs=2, metavar=("THREADS", "POLICY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -1,4 +1,5 @@
 """Exclusive file locks shared by the study's workers (several processes on one --out)."""
+
 from __future__ import annotations
 
 import contextlib

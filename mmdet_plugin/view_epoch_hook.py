@@ -1,8 +1,9 @@
 """Hook telling DANRAugmentedDataset which epoch is starting."""
+
 from typing import Iterator
 
-from mmengine.hooks import Hook
 from mmdet.registry import HOOKS
+from mmengine.hooks import Hook
 
 from .danr_dataset import DANRAugmentedDataset
 

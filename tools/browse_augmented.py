@@ -8,21 +8,20 @@ Source images are read from --img-dir, by default the source folder recorded in
 OUT/annotations.json ("info" -> "danr" -> "source_img_dir"); source boxes come from the source
 annotation file recorded there when it is still readable.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-
 from danr_renderer.augment.preview import load_preview_rows
-from danr_renderer.vis import compose_grid
 from danr_renderer.data.image_io import write_image_atomic
+from danr_renderer.vis import compose_grid
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", type=Path, help="an augmentation output folder")
     parser.add_argument("--num", type=int, default=4, help="source images (rows) to show")
     parser.add_argument("--out", type=Path, default=Path("preview.png"), help="PNG to write")

@@ -10,7 +10,8 @@
 #       configs/renderer/photo_finetune_128.py --work-dir work_dirs/photo_finetune
 # The generator takes the architecture and weights of model.generator_init, the discriminator
 # starts from scratch; work_dir/renderer_final.pth is the adapted renderer that
-# tools/augment_dataset.py --checkpoint takes. The study runs it per split through configs/study/renderer_photo_finetune.py.
+# tools/augment_dataset.py --checkpoint takes. The study runs it per split through
+# configs/study/renderer_photo_finetune.py.
 _base_ = './synthetic_128_demo.py'
 
 model = dict(renderer=None, generator_init='checkpoints/danr_synthetic_demo.pth')

@@ -1,4 +1,5 @@
 """Settings of a posing run (one object, so that a resumed run can tell whether they changed)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -1,4 +1,5 @@
 """Pieces shared by the splatting backends: the result type and the falloff weights."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
