@@ -23,7 +23,6 @@ $(STAMP): requirements.txt pyproject.toml Makefile setup.py danr_renderer/splatt
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
 
 test: lint
 	$(PY) -m pytest -q tests

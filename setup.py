@@ -9,7 +9,6 @@ DANR_REQUIRE_EXTENSION=1 to make a failed build an error instead. Where the buil
 AVX2 and FMA the kernel is compiled for them (it is built on the machine that runs it);
 DANR_PORTABLE_KERNEL=1 builds for baseline x86-64 instead.
 """
-
 import os
 import sys
 
@@ -25,17 +24,16 @@ def _cpu_flags() -> list[str]:
         return []
     try:
         with open("/proc/cpuinfo") as cpuinfo:
-            flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                          if line.startswith("flags")), [])
     except OSError:
         return []
     return ["-mavx2", "-mfma"] if {"avx2", "fma"} <= set(flags) else []
 
 
 def _warn(message: str) -> None:
-    print(
-        f"WARNING (danr setup.py): {message}; splat_points(backend='native') will fall back to the pure-torch backend",
-        file=sys.stderr,
-    )
+    print(f"WARNING (danr setup.py): {message}; splat_points(backend='native') will fall back "
+          "to the pure-torch backend", file=sys.stderr)
 
 
 def _extension_setup() -> dict:
@@ -44,10 +42,8 @@ def _extension_setup() -> dict:
     except ImportError as error:
         if REQUIRE:
             raise
-        _warn(
-            f"torch is not importable at build time ({error}): the splatting kernel is not "
-            "built (install torch first and use --no-build-isolation)"
-        )
+        _warn(f"torch is not importable at build time ({error}): the splatting kernel is not "
+              "built (install torch first and use --no-build-isolation)")
         return {}
 
     class OptionalBuildExtension(BuildExtension):

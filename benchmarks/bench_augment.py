@@ -19,7 +19,6 @@ absent). Without the shipped checkpoint a randomly initialised renderer of the d
 configuration is timed (weights do not change the cost). With --out, writes the
 "## Augmentation throughput" section of that markdown file (other sections are kept).
 """
-
 from __future__ import annotations
 
 import argparse
@@ -57,12 +56,10 @@ INDOOR = REPO.parent / "shared" / "data" / "indoor_objects"
 def synthetic_source(work: Path, num_images: int, size: int) -> tuple[Path, Path]:
     per_scene = 2
     scenes = -(-num_images // per_scene)
-    write_synthetic_dataset(
-        work / "synthetic", SyntheticDatasetSpec(num_scenes=scenes, views_per_scene=per_scene, size=size)
-    )
-    return subset(
-        work / "synthetic" / "detection" / "annotations.json", work, num_images
-    ), work / "synthetic" / "detection" / "images"
+    write_synthetic_dataset(work / "synthetic", SyntheticDatasetSpec(
+        num_scenes=scenes, views_per_scene=per_scene, size=size))
+    return subset(work / "synthetic" / "detection" / "annotations.json", work, num_images), \
+        work / "synthetic" / "detection" / "images"
 
 
 def subset(ann_file: Path, work: Path, num_images: int) -> Path:
@@ -156,25 +153,21 @@ def main() -> None:
         for image in dataset.images:
             loaded = read_image_rgb(img_dir / image.file_name)
             frame = RenderFrame(loaded.height, loaded.width, args.render_size)
-            canvases.append((frame.to_canvas(loaded.rgb), frame.grid_intrinsics(args.render_size, args.render_size)))
+            canvases.append((frame.to_canvas(loaded.rgb),
+                             frame.grid_intrinsics(args.render_size, args.render_size)))
         model_alone(renderer, canvases[:1], views)  # warm-up
 
         load_before = os.getloadavg()[0]
         model_first, _ = model_alone(renderer, canvases, views)
-        settings = AugmentSettings(
-            ann_file=ann_file,
-            img_dir=img_dir,
-            out_dir=work / "out",
-            checkpoint=checkpoint,
-            views=args.views,
-            render_size=args.render_size,
-            box_method=args.box_method,
-            mode="canvas",
-        )  # the path render_views above times
+        settings = AugmentSettings(ann_file=ann_file, img_dir=img_dir, out_dir=work / "out",
+                                   checkpoint=checkpoint, views=args.views,
+                                   render_size=args.render_size, box_method=args.box_method,
+                                   mode="canvas")  # the path render_views above times
         with Clock() as tool:
             summary = run_augmentation(settings, progress=False)
         model_second, outputs = model_alone(renderer, canvases, views)
-        parts = overhead_parts(dataset, img_dir, outputs, views, args.render_size, args.box_method, work)
+        parts = overhead_parts(dataset, img_dir, outputs, views, args.render_size,
+                               args.box_method, work)
         load_after = os.getloadavg()[0]
 
     count = len(dataset.images)
@@ -185,37 +178,35 @@ def main() -> None:
         f"| model alone (render_views), mean of 2 passes | {model_wall:.1f} "
         f"({model_first.wall:.1f} / {model_second.wall:.1f}) | {model_cpu:.1f} | "
         f"{count / model_wall:.3f} |",
-        f"| tool end to end (run_augmentation) | {tool.wall:.1f} | {tool.cpu:.1f} | {count / tool.wall:.3f} |",
+        f"| tool end to end (run_augmentation) | {tool.wall:.1f} | {tool.cpu:.1f} | "
+        f"{count / tool.wall:.3f} |",
         f"| overhead: tool - model | {100 * (tool.wall - model_wall) / model_wall:+.1f}% | "
         f"{100 * (tool.cpu - model_cpu) / model_cpu:+.1f}% | |",
     ]
-    part_rows = [
-        f"| {name} | {1000 * seconds / count:.1f} | {100 * seconds / model_cpu:.2f}% |"
-        for name, seconds in parts.items()
-    ]
-    part_rows.append(f"| all of the above | {1000 * part_total / count:.1f} | {100 * part_total / model_cpu:.2f}% |")
+    part_rows = [f"| {name} | {1000 * seconds / count:.1f} | {100 * seconds / model_cpu:.2f}% |"
+                 for name, seconds in parts.items()]
+    part_rows.append(f"| all of the above | {1000 * part_total / count:.1f} | "
+                     f"{100 * part_total / model_cpu:.2f}% |")
     command = "    .venv/bin/python " + " ".join(["benchmarks/bench_augment.py", *sys.argv[1:]])
-    body = "\n".join(
-        [
-            f"{count} source images ({source}, {summary.boxes_kept + sum(summary.boxes_dropped.values())}"
-            f" box transfers), views {args.views} ({len(views)} per image), --render-size "
-            f"{args.render_size}, --box-method {args.box_method}; {weights}. Machine: "
-            f"{machine_description()}, {torch.get_num_threads()} torch threads, OMP_WAIT_POLICY "
-            f"{os.environ.get('OMP_WAIT_POLICY', 'default')}; 1-min load average {load_before:.1f} before, "
-            f"{load_after:.1f} after (a shared machine: end-to-end numbers move with other jobs).",
-            "",
-            "| what | wall s | CPU s (all threads) | source images/s (wall) |",
-            "|---|---|---|---|",
-            *rows,
-            "",
-            "Overhead parts timed on their own (same images and views; CPU time of the one thread",
-            "they run on, against the model's CPU time):",
-            "",
-            "| part | CPU ms per source image | share of model CPU time |",
-            "|---|---|---|",
-            *part_rows,
-        ]
-    )
+    body = "\n".join([
+        f"{count} source images ({source}, {summary.boxes_kept + sum(summary.boxes_dropped.values())}"
+        f" box transfers), views {args.views} ({len(views)} per image), --render-size "
+        f"{args.render_size}, --box-method {args.box_method}; {weights}. Machine: "
+        f"{machine_description()}, {torch.get_num_threads()} torch threads, OMP_WAIT_POLICY "
+        f"{os.environ.get('OMP_WAIT_POLICY', 'default')}; 1-min load average {load_before:.1f} before, "
+        f"{load_after:.1f} after (a shared machine: end-to-end numbers move with other jobs).",
+        "",
+        "| what | wall s | CPU s (all threads) | source images/s (wall) |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        "Overhead parts timed on their own (same images and views; CPU time of the one thread",
+        "they run on, against the model's CPU time):",
+        "",
+        "| part | CPU ms per source image | share of model CPU time |",
+        "|---|---|---|",
+        *part_rows,
+    ])
     publish(args.out, SECTION, body, command)
 
 

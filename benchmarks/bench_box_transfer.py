@@ -9,7 +9,6 @@ sees are counted separately as false keeps.
 
     .venv/bin/python benchmarks/bench_box_transfer.py --scenes 12 --out benchmarks/RESULTS.md
 """
-
 from __future__ import annotations
 
 import argparse
@@ -103,30 +102,24 @@ def main() -> None:
     start = time.perf_counter()
     summary = evaluate(args.scenes, args.views_per_scene, args.size)
     lost = summary.pop("_lost")["objects_gone_in_target"]
-    rows = [
-        "| method | box pairs | mean IoU | IoU >= 0.5 | IoU >= 0.75 | kept | mean IoU of kept "
-        "| kept but gone in target |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    rows = ["| method | box pairs | mean IoU | IoU >= 0.5 | IoU >= 0.75 | kept | mean IoU of kept "
+            "| kept but gone in target |",
+            "|---|---|---|---|---|---|---|---|"]
     for method, s in summary.items():
-        rows.append(
-            f"| {method} | {s['pairs']} | {s['mean_iou']:.3f} | {s['iou>=0.5']:.3f} | "
-            f"{s['iou>=0.75']:.3f} | {s['kept']} | {s['mean_iou_kept']:.3f} | {s['false_keeps']} |"
-        )
-    body = "\n".join(
-        [
-            f"Command: `.venv/bin/python benchmarks/bench_box_transfer.py --scenes {args.scenes} "
-            f"--views-per-scene {args.views_per_scene} --size {args.size}`",
-            f"Machine: {machine_description()}; wall time {time.perf_counter() - start:.0f} s.",
-            "",
-            f"Held-out synthetic scenes (seeds {SCENE_SEED_BASE}..{SCENE_SEED_BASE + args.scenes - 1}), "
-            f"{args.size}x{args.size} views, the paper's four target views, source depth from the oracle. "
-            "A dropped box scores IoU 0; an object the oracle still sees is a pair. "
-            f"Objects that disappear in the target view: {lost}.",
-            "",
-            *rows,
-        ]
-    )
+        rows.append(f"| {method} | {s['pairs']} | {s['mean_iou']:.3f} | {s['iou>=0.5']:.3f} | "
+                    f"{s['iou>=0.75']:.3f} | {s['kept']} | {s['mean_iou_kept']:.3f} | {s['false_keeps']} |")
+    body = "\n".join([
+        f"Command: `.venv/bin/python benchmarks/bench_box_transfer.py --scenes {args.scenes} "
+        f"--views-per-scene {args.views_per_scene} --size {args.size}`",
+        f"Machine: {machine_description()}; wall time {time.perf_counter() - start:.0f} s.",
+        "",
+        f"Held-out synthetic scenes (seeds {SCENE_SEED_BASE}..{SCENE_SEED_BASE + args.scenes - 1}), "
+        f"{args.size}x{args.size} views, the paper's four target views, source depth from the oracle. "
+        "A dropped box scores IoU 0; an object the oracle still sees is a pair. "
+        f"Objects that disappear in the target view: {lost}.",
+        "",
+        *rows,
+    ])
     publish(args.out, SECTION, body)
 
 

@@ -21,7 +21,6 @@ read (2 H W (C + 2)), 4 bytes each.
 writes markdown tables into the "## Splatting" section of the output file (other sections
 are kept as they are).
 """
-
 from __future__ import annotations
 
 import argparse
@@ -59,9 +58,8 @@ def scene(height: int, width: int, channels: int, generator):
     return points, features
 
 
-def run_case(
-    backend: str, height: int, width: int, channels: int, radius: float, points_per_pixel: int, threads: int
-) -> dict:
+def run_case(backend: str, height: int, width: int, channels: int, radius: float,
+             points_per_pixel: int, threads: int) -> dict:
     """Inside the worker process: time forward + backward (median of the runs), peak memory."""
     import torch
 
@@ -73,7 +71,8 @@ def run_case(
     def forward_backward(points, features, size):
         points, features = points.requires_grad_(), features.requires_grad_()
         start = time.perf_counter()
-        result = splat_points(points, features, size, radius=radius, points_per_pixel=points_per_pixel, backend=backend)
+        result = splat_points(points, features, size, radius=radius,
+                              points_per_pixel=points_per_pixel, backend=backend)
         middle = time.perf_counter()
         (result.image.square().mean() + result.alpha.mean()).backward()
         return middle - start, time.perf_counter() - middle
@@ -88,22 +87,17 @@ def run_case(
     while sum(map(sum, runs)) < REPEAT_BUDGET_S and len(runs) < MAX_REPEATS:
         runs.append(forward_backward(points.clone(), features.clone(), (height, width)))
     flops, nbytes, kept = case_work(height, width, channels, radius, points_per_pixel)
-    return {
-        "flops": flops,
-        "bytes": nbytes,
-        "pairs": kept,
-        "forward_s": statistics.median(run[0] for run in runs),
-        "backward_s": statistics.median(run[1] for run in runs),
-        "total_s": statistics.median(sum(run) for run in runs),
-        "best_forward_s": min(run[0] for run in runs),
-        "runs": len(runs),
-        "cpu_s": cpu_s,
-        "rss_before_mb": rss_before_mb,
-        "peak_rss_mb": peak_rss_mb,
-    }
+    return {"flops": flops, "bytes": nbytes, "pairs": kept,
+            "forward_s": statistics.median(run[0] for run in runs),
+            "backward_s": statistics.median(run[1] for run in runs),
+            "total_s": statistics.median(sum(run) for run in runs),
+            "best_forward_s": min(run[0] for run in runs),
+            "runs": len(runs), "cpu_s": cpu_s,
+            "rss_before_mb": rss_before_mb, "peak_rss_mb": peak_rss_mb}
 
 
-def case_work(height: int, width: int, channels: int, radius: float, points_per_pixel: int) -> tuple[float, float, int]:
+def case_work(height: int, width: int, channels: int, radius: float,
+              points_per_pixel: int) -> tuple[float, float, int]:
     """(FLOPs, bytes, kept pairs M) of one forward + backward of the case (module docstring)."""
     import torch
 
@@ -157,7 +151,8 @@ def _current_rss_mb() -> float:
 def available_backends() -> list[str]:
     from danr_renderer.splatting import native_available, pytorch3d_available
 
-    return (["native"] if native_available() else []) + ["torch"] + (["pytorch3d"] if pytorch3d_available() else [])
+    return ((["native"] if native_available() else []) + ["torch"]
+            + (["pytorch3d"] if pytorch3d_available() else []))
 
 
 def machine_description() -> str:
@@ -175,9 +170,11 @@ def machine_description() -> str:
 
 def run_worker(args, backend, case) -> dict | str:
     """The case's stats from a subprocess, or the table text that replaces them."""
-    worker = [sys.executable, __file__, "--threads", str(args.threads), "--worker", backend, *map(str, case)]
+    worker = [sys.executable, __file__, "--threads", str(args.threads),
+              "--worker", backend, *map(str, case)]
     try:
-        done = subprocess.run(worker, capture_output=True, text=True, timeout=args.timeout, check=True)
+        done = subprocess.run(worker, capture_output=True, text=True, timeout=args.timeout,
+                              check=True)
     except subprocess.TimeoutExpired:
         return f"timeout > {args.timeout:.0f} s"
     except subprocess.CalledProcessError as error:
@@ -187,49 +184,41 @@ def run_worker(args, backend, case) -> dict | str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=REPO / "benchmarks" / "RESULTS.md",
-        help="markdown file whose '## Splatting' section is (re)written",
-    )
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md",
+                        help="markdown file whose '## Splatting' section is (re)written")
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512])
     parser.add_argument("--ks", type=int, nargs="+", default=[8, 32, 128])
-    parser.add_argument("--backends", nargs="+", default=None, help="default: every backend that imports here")
-    parser.add_argument(
-        "--pytorch3d-max-size",
-        type=int,
-        default=256,
-        help="skip larger images for PyTorch3D (its CPU kernels are slow)",
-    )
-    parser.add_argument("--torch-max-size", type=int, default=640, help="skip larger images for the pure-torch backend")
+    parser.add_argument("--backends", nargs="+", default=None,
+                        help="default: every backend that imports here")
+    parser.add_argument("--pytorch3d-max-size", type=int, default=256,
+                        help="skip larger images for PyTorch3D (its CPU kernels are slow)")
+    parser.add_argument("--torch-max-size", type=int, default=640,
+                        help="skip larger images for the pure-torch backend")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per case")
-    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS, metavar=("BACKEND", "H", "W", "C", "R", "K"))
-    parser.add_argument(
-        "--notes", type=Path, default=None, help="a markdown file whose text ends the section (notes on the run)"
-    )
+    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS,
+                        metavar=("BACKEND", "H", "W", "C", "R", "K"))
+    parser.add_argument("--notes", type=Path, default=None,
+                        help="a markdown file whose text ends the section (notes on the run)")
     parser.add_argument("--peak-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.peak_worker:  # also lists the backends, so that the parent never imports torch
-        print(json.dumps([*measure_peak(args.threads), available_backends(), machine_description()]))
+        print(json.dumps([*measure_peak(args.threads), available_backends(),
+                          machine_description()]))
         return
     if args.worker:
         backend, height, width, channels, radius, k = args.worker
-        stats = run_case(backend, int(height), int(width), int(channels), float(radius), int(k), args.threads)
+        stats = run_case(backend, int(height), int(width), int(channels), float(radius), int(k),
+                         args.threads)
         print(json.dumps(stats))
         return
 
     command = "python benchmarks/bench_splatting.py " + " ".join(sys.argv[1:])
     # In a subprocess: a child inherits its parent's peak RSS (ru_maxrss), so the parent
     # stays small (it never imports torch).
-    peak = subprocess.run(
-        [sys.executable, __file__, "--threads", str(args.threads), "--peak-worker"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    peak = subprocess.run([sys.executable, __file__, "--threads", str(args.threads),
+                           "--peak-worker"], capture_output=True, text=True, check=True)
     gflops, gbps, importable, machine = json.loads(peak.stdout.strip().splitlines()[-1])
     backends = args.backends or importable
     print(f"peak: {gflops:.0f} GFLOP/s fp32 GEMM, {gbps:.1f} GB/s copy", flush=True)
@@ -245,12 +234,10 @@ def main() -> None:
             return f"{cells} {stats} | | | | | | |"
         flops = stats["flops"]
         roofline_s = max(flops / (gflops * 1e9), stats["bytes"] / (gbps * 1e9))
-        return (
-            f"{cells} {stats['forward_s']:.3f} | {stats['backward_s']:.3f} | "
-            f"{stats['cpu_s']:.2f} | {stats['peak_rss_mb'] / 1024:.2f} | "
-            f"{(stats['peak_rss_mb'] - stats['rss_before_mb']) / 1024:.2f} | "
-            f"{flops / 1e9:.2f} | {100 * roofline_s / stats['total_s']:.1f}% |"
-        )
+        return (f"{cells} {stats['forward_s']:.3f} | {stats['backward_s']:.3f} | "
+                f"{stats['cpu_s']:.2f} | {stats['peak_rss_mb'] / 1024:.2f} | "
+                f"{(stats['peak_rss_mb'] - stats['rss_before_mb']) / 1024:.2f} | "
+                f"{flops / 1e9:.2f} | {100 * roofline_s / stats['total_s']:.1f}% |")
 
     rows = []
     for backend in backends:
@@ -266,41 +253,37 @@ def main() -> None:
 
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     missing = [name for name in ("native", "pytorch3d") if name not in backends]
-    header = (
-        "| backend | image | K | forward (s) | backward (s) | CPU time (s) | peak RSS (GB) "
-        "| growth (GB) | GFLOP | share of peak |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    )
-    body = "\n".join(
-        [
-            f"Command: `{command}` (threads: torch.set_num_threads({args.threads}))",
-            f"Machine: {machine}; load average after the run: {load}",
-            f"Measured peak in this run: {gflops:.0f} GFLOP/s (fp32 GEMM 2048^3), "
-            f"{gbps:.1f} GB/s (256 MiB copy, read + write).",
-            "",
-            f"Scene: one point per pixel, z in [1, 3], shifted sideways by 3/z px; C = {CHANNELS}, "
-            f"r = {RADIUS:g} px, batch 1. Wall-clock seconds of one forward and one backward "
-            "(loss = mean(image^2) + mean(alpha)), the median over repeated runs (a case repeats "
-            f"while its runs took under {REPEAT_BUDGET_S:g} s, at most {MAX_REPEATS}); the process "
-            "CPU time (user + sys, all threads) of the first run; the peak RSS of the case's own "
-            "process (ru_maxrss) after the first run and its growth during that run; the case's "
-            "FLOPs and its share of the machine's peak, roofline time max(FLOPs / GEMM rate, "
-            "bytes / copy rate) over the median forward + backward time (counting rules: the "
-            "script's docstring).",
-            "",
-            header,
-            *rows,
-            "",
-            f"Full-resolution RGB splat: {width}x{height}, one point per pixel (same scene), "
-            f"C = {channels}, r = {radius:g} px, K = {k}, batch 1.",
-            "",
-            header,
-            *full_rows,
-            "",
-            *(f"Backend '{name}' not measured: it does not import here." for name in missing),
-            *([args.notes.read_text().strip()] if args.notes else []),
-        ]
-    )
+    header = ("| backend | image | K | forward (s) | backward (s) | CPU time (s) | peak RSS (GB) "
+              "| growth (GB) | GFLOP | share of peak |\n"
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    body = "\n".join([
+        f"Command: `{command}` (threads: torch.set_num_threads({args.threads}))",
+        f"Machine: {machine}; load average after the run: {load}",
+        f"Measured peak in this run: {gflops:.0f} GFLOP/s (fp32 GEMM 2048^3), "
+        f"{gbps:.1f} GB/s (256 MiB copy, read + write).",
+        "",
+        f"Scene: one point per pixel, z in [1, 3], shifted sideways by 3/z px; C = {CHANNELS}, "
+        f"r = {RADIUS:g} px, batch 1. Wall-clock seconds of one forward and one backward "
+        "(loss = mean(image^2) + mean(alpha)), the median over repeated runs (a case repeats "
+        f"while its runs took under {REPEAT_BUDGET_S:g} s, at most {MAX_REPEATS}); the process "
+        "CPU time (user + sys, all threads) of the first run; the peak RSS of the case's own "
+        "process (ru_maxrss) after the first run and its growth during that run; the case's "
+        "FLOPs and its share of the machine's peak, roofline time max(FLOPs / GEMM rate, "
+        "bytes / copy rate) over the median forward + backward time (counting rules: the "
+        "script's docstring).",
+        "",
+        header,
+        *rows,
+        "",
+        f"Full-resolution RGB splat: {width}x{height}, one point per pixel (same scene), "
+        f"C = {channels}, r = {radius:g} px, K = {k}, batch 1.",
+        "",
+        header,
+        *full_rows,
+        "",
+        *(f"Backend '{name}' not measured: it does not import here." for name in missing),
+        *([args.notes.read_text().strip()] if args.notes else []),
+    ])
     from results_file import write_section  # imports torch: only after the workers ran
 
     write_section(args.out, SECTION, body)

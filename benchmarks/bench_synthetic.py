@@ -72,7 +72,9 @@ def main() -> None:
         help="OMP_WAIT_POLICY values to run multi-thread cases with ('default' = unset)",
     )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="markdown file to write the section into")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="markdown file to write the section into"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("THREADS", "POLICY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 

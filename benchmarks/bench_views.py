@@ -18,7 +18,6 @@ stays black. PixelSS runs Real-ESRGAN x4plus on CPU (slow; skipped when not inst
 
     .venv/bin/python benchmarks/bench_views.py --pairs 4 --indoor-frames 6 --out benchmarks/RESULTS.md
 """
-
 from __future__ import annotations
 
 import argparse
@@ -65,7 +64,6 @@ def methods(checkpoint: Path, with_pixelss: bool) -> dict:
         def run(rgb, views):
             out = render_image_views(renderer, rgb, NO_BOXES, views, size, 4, "object_plane", 0.5, **options)
             return [(item.image, item.crop) for item in out]
-
         return run
 
     def plane_warp(rgb, views, depth_value=None):
@@ -108,7 +106,7 @@ def shown_source(renderer, rgb: np.ndarray, view, centre: np.ndarray) -> np.ndar
         R, T = rotvec_to_matrix(torch.tensor(view.rotvec))[None], torch.tensor(view.translation)[None]
         u, v, z = project(transform_points(unproject(depth, K), R, T), K)[0].unbind(-1)
     rows, cols = np.nonzero(centre)
-    inside = (z > 0) & (u >= cols.min()) & (u < cols.max() + 1) & (v >= rows.min()) & (v < rows.max() + 1)
+    inside = ((z > 0) & (u >= cols.min()) & (u < cols.max() + 1) & (v >= rows.min()) & (v < rows.max() + 1))
     return inside.reshape(HEIGHT, WIDTH).numpy()
 
 
@@ -119,15 +117,8 @@ def synthetic_pairs(count: int):
         world_to_source = camera_trajectory(scene, 1, eval_trajectory_seed(SEED, index))[0]
         view = PAPER_VIEWS[index % len(PAPER_VIEWS)]
         source = render_view(scene, world_to_source, K, HEIGHT, WIDTH)
-        target = render_target_view(
-            scene,
-            world_to_source,
-            K,
-            torch.tensor(view.rotvec, dtype=torch.float64),
-            torch.tensor(view.translation, dtype=torch.float64),
-            HEIGHT,
-            WIDTH,
-        )
+        target = render_target_view(scene, world_to_source, K, torch.tensor(view.rotvec, dtype=torch.float64),
+                                    torch.tensor(view.translation, dtype=torch.float64), HEIGHT, WIDTH)
         yield source.rgb.numpy().astype(np.float32), float(source.depth.median()), view, target.rgb.numpy()
 
 
@@ -152,7 +143,7 @@ def main() -> None:
     for rgb, median, view, truth in synthetic_pairs(args.pairs):
         for name, method in table.items():
             extra = {"depth_value": median} if name.startswith("plane") else {}
-            ((image, crop),) = method(rgb, [view], **extra)
+            (image, crop), = method(rgb, [view], **extra)
             target = truth if crop is None else crop_and_resize(truth, crop)
             scores = synthetic[name]
             scores["psnr"].append(float(psnr(to_tensor(image), to_tensor(target))[0]))
@@ -166,7 +157,7 @@ def main() -> None:
     if (INDOOR / "annotations.json").is_file():
         names = [i["file_name"] for i in json.loads((INDOOR / "annotations.json").read_text())["images"]]
         step = max(1, len(names) // max(1, args.indoor_frames))  # spread over the sequences
-        frames = [read_image_rgb(INDOOR / "images" / n).rgb for n in names[::step][: args.indoor_frames]]
+        frames = [read_image_rgb(INDOOR / "images" / n).rgb for n in names[::step][:args.indoor_frames]]
     for index, rgb in enumerate(frames):
         shown = [shown_source(reference_renderer, rgb, view, centre) for view in PAPER_VIEWS]
         for name, method in table.items():
@@ -190,44 +181,36 @@ def main() -> None:
     def mean(values):
         return f"{statistics.mean(values):.3f}" if values else "n/a"
 
-    rows = [
-        f"| {name} | {mean(s['psnr'])} | {mean(s['ssim'])} | {mean(s['grad'])} | {mean(s['lap'])} | "
-        f"{mean(indoor[name]['grad'])} | {mean(indoor[name]['lap'])} | {mean(indoor[name]['grad_shown'])} | "
-        f"{mean(indoor[name]['lap_shown'])} |"
-        for name, s in synthetic.items()
-    ]
-    body = "\n".join(
-        [
-            f"Checkpoint {args.checkpoint.name} (128-px synthetic renderer). Synthetic: {args.pairs} oracle pairs "
-            f"at {WIDTH}x{HEIGHT} (evaluation seeds, one paper view each); Indoor: {len(frames)} frames x 4 paper "
-            "views. PSNR (dB) / SSIM of the view against the true target over the whole frame; sharpness = mean "
-            "gradient magnitude and variance of the Laplacian of the view over those of the true target "
-            "(synthetic) or of the source (Indoor), in the central half. \"vs shown\": the Indoor reference is the "
-            "part of the source that lands in the view's "
-            "central half (by the renderer's depth) instead of the source's own central half, so that a rotated view "
-            "looking at less textured surfaces is not counted as lost detail. Depth upsampling bilinear unless said."
-            + (
-                f" PixelSS on the first {min(args.pixelss_frames, len(frames))} Indoor frames only (CPU time)."
-                if pixelss
-                else f" PixelSS skipped: {super_resolution_unavailable_reason() or '--no-pixelss'}."
-            ),
-            "",
-            "| method | PSNR | SSIM | grad ratio (synthetic) | Laplacian var ratio (synthetic) | grad ratio (Indoor) "
-            "| Laplacian var ratio (Indoor) | grad ratio (Indoor, vs shown) | Laplacian var ratio (Indoor, vs shown) |",
-            "|---|---|---|---|---|---|---|---|---|",
-            *rows,
-            "",
-            "Defaults of tools/augment_dataset.py chosen from this table: --mode composite (above the canvas path "
-            "on SSIM against true targets and far above it on sharpness), --border inpaint (black costs SSIM and "
-            "leaves black bands unlike test frames; crop keeps only part of the frame and, resized back, loses "
-            "detail), --render-size 128 (256 buys no SSIM in composite and costs speed).",
-            "",
-            f"Speed: one {WIDTH}x{HEIGHT} image into its four views with the default settings (composite, canvas "
-            f"128, box transfer of no boxes), median of 3: {statistics.median(seconds):.2f} s wall "
-            f"(runs {', '.join(f'{s:.2f}' for s in seconds)}). Machine: {machine_description()}, "
-            f"{torch.get_num_threads()} torch threads; 1-min load average {os.getloadavg()[0]:.1f} (shared).",
-        ]
-    )
+    rows = [f"| {name} | {mean(s['psnr'])} | {mean(s['ssim'])} | {mean(s['grad'])} | {mean(s['lap'])} | "
+            f"{mean(indoor[name]['grad'])} | {mean(indoor[name]['lap'])} | {mean(indoor[name]['grad_shown'])} | "
+            f"{mean(indoor[name]['lap_shown'])} |" for name, s in synthetic.items()]
+    body = "\n".join([
+        f"Checkpoint {args.checkpoint.name} (128-px synthetic renderer). Synthetic: {args.pairs} oracle pairs "
+        f"at {WIDTH}x{HEIGHT} (evaluation seeds, one paper view each); Indoor: {len(frames)} frames x 4 paper "
+        "views. PSNR (dB) / SSIM of the view against the true target over the whole frame; sharpness = mean "
+        "gradient magnitude and variance of the Laplacian of the view over those of the true target "
+        "(synthetic) or of the source (Indoor), in the central half. \"vs shown\": the Indoor reference is the "
+        "part of the source that lands in the view's "
+        "central half (by the renderer's depth) instead of the source's own central half, so that a rotated view "
+        "looking at less textured surfaces is not counted as lost detail. Depth upsampling bilinear unless said."
+        + (f" PixelSS on the first {min(args.pixelss_frames, len(frames))} Indoor frames only (CPU time)."
+           if pixelss else f" PixelSS skipped: {super_resolution_unavailable_reason() or '--no-pixelss'}."),
+        "",
+        "| method | PSNR | SSIM | grad ratio (synthetic) | Laplacian var ratio (synthetic) | grad ratio (Indoor) "
+        "| Laplacian var ratio (Indoor) | grad ratio (Indoor, vs shown) | Laplacian var ratio (Indoor, vs shown) |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Defaults of tools/augment_dataset.py chosen from this table: --mode composite (above the canvas path "
+        "on SSIM against true targets and far above it on sharpness), --border inpaint (black costs SSIM and "
+        "leaves black bands unlike test frames; crop keeps only part of the frame and, resized back, loses "
+        "detail), --render-size 128 (256 buys no SSIM in composite and costs speed).",
+        "",
+        f"Speed: one {WIDTH}x{HEIGHT} image into its four views with the default settings (composite, canvas "
+        f"128, box transfer of no boxes), median of 3: {statistics.median(seconds):.2f} s wall "
+        f"(runs {', '.join(f'{s:.2f}' for s in seconds)}). Machine: {machine_description()}, "
+        f"{torch.get_num_threads()} torch threads; 1-min load average {os.getloadavg()[0]:.1f} (shared).",
+    ])
     publish(args.out, SECTION, body, "    .venv/bin/python " + " ".join(["benchmarks/bench_views.py", *sys.argv[1:]]))
 
 

@@ -1,5 +1,4 @@
 """Shared by the benchmarks: one section per benchmark in benchmarks/RESULTS.md, and the machine line."""
-
 from __future__ import annotations
 
 import os
@@ -21,10 +20,8 @@ def machine_description() -> str:
                 break
     except OSError:
         pass
-    return (
-        f"{len(os.sched_getaffinity(0))} CPUs (nproc), {cpu_model}; "
-        f"torch {torch.__version__}, Python {platform.python_version()}"
-    )
+    return (f"{len(os.sched_getaffinity(0))} CPUs (nproc), {cpu_model}; "
+            f"torch {torch.__version__}, Python {platform.python_version()}")
 
 
 def write_section(path: Path, heading: str, body: str) -> None:

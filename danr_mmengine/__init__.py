@@ -5,7 +5,6 @@ Renderer configs pick them up with
 ``default_scope = 'mmengine'`` and ``custom_imports = dict(imports=['danr_mmengine'])``
 (configs/renderer/_renderer_runtime.py); `tools/train.py CONFIG` then trains the renderer.
 """
-
 from .renderer_training import (
     DANRRendererModel,
     ExportRendererHook,
@@ -16,10 +15,6 @@ from .renderer_training import (
 )
 
 __all__ = [
-    "DANRRendererModel",
-    "ExportRendererHook",
-    "RendererDataPreprocessor",
-    "RendererMetric",
-    "RendererOptimWrapperConstructor",
-    "export_renderer",
+    "DANRRendererModel", "ExportRendererHook", "RendererDataPreprocessor", "RendererMetric",
+    "RendererOptimWrapperConstructor", "export_renderer",
 ]

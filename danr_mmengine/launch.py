@@ -4,7 +4,6 @@ The functions take the command-line choices as plain arguments, so the same rule
 tools, the study and tests: the config file, then --cfg-options, then the work dir (given, the
 config's own, or ./work_dirs/<config name>), then what each command adds.
 """
-
 from __future__ import annotations
 
 import logging
@@ -36,11 +35,8 @@ def enable_amp(cfg: Config) -> None:
     """Switch OptimWrapper to AmpOptimWrapper (dynamic loss scale): the config's optim_wrapper,
     or each wrapper inside it when it holds one per network (e.g. generator/discriminator)."""
     optim_wrapper = cfg.optim_wrapper
-    wrappers = (
-        [optim_wrapper]
-        if "type" in optim_wrapper
-        else [w for w in optim_wrapper.values() if isinstance(w, dict) and "type" in w]
-    )
+    wrappers = ([optim_wrapper] if "type" in optim_wrapper else
+                [w for w in optim_wrapper.values() if isinstance(w, dict) and "type" in w])
     if not wrappers:
         raise ValueError("--amp: the config's optim_wrapper names no wrapper type")
     for wrapper in wrappers:
@@ -53,15 +49,9 @@ def enable_amp(cfg: Config) -> None:
             raise ValueError(f"--amp needs OptimWrapper optimizer wrappers, got {wrapper.type}")
 
 
-def build_train_cfg(
-    config: str,
-    work_dir: str | None = None,
-    resume: str | None = None,
-    amp: bool = False,
-    auto_scale_lr: bool = False,
-    cfg_options: dict | None = None,
-    launcher: str = "none",
-) -> Config:
+def build_train_cfg(config: str, work_dir: str | None = None, resume: str | None = None,
+                 amp: bool = False, auto_scale_lr: bool = False, cfg_options: dict | None = None,
+                 launcher: str = "none") -> Config:
     """The training config: `resume` is None, "auto" (the latest checkpoint of the work dir)
     or a checkpoint path."""
     cfg = _load(config, launcher, cfg_options, work_dir)
@@ -77,15 +67,9 @@ def build_train_cfg(
     return cfg
 
 
-def build_test_cfg(
-    config: str,
-    checkpoint: str,
-    work_dir: str | None = None,
-    out: str | None = None,
-    show_dir: str | None = None,
-    cfg_options: dict | None = None,
-    launcher: str = "none",
-) -> Config:
+def build_test_cfg(config: str, checkpoint: str, work_dir: str | None = None, out: str | None = None,
+                show_dir: str | None = None, cfg_options: dict | None = None,
+                launcher: str = "none") -> Config:
     """The test config evaluating `checkpoint`; `out` (.pkl) adds a DumpResults evaluator,
     `show_dir` turns on the config's visualization hook."""
     if out is not None and not out.endswith((".pkl", ".pickle")):
@@ -101,7 +85,8 @@ def build_test_cfg(
     if out is not None:
         dump = ConfigDict(type="DumpResults", out_file_path=out)
         evaluators = cfg.test_evaluator
-        cfg.test_evaluator = (list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]) + [dump]
+        cfg.test_evaluator = (list(evaluators) if isinstance(evaluators, (list, tuple))
+                              else [evaluators]) + [dump]
     return cfg
 
 

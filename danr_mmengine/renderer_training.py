@@ -22,7 +22,6 @@ Distributed training: set `model_wrapper_cfg=dict(type="MMSeparateDistributedDat
 with two optimisers needs). Every parameter of both nets takes part in every step, so
 `find_unused_parameters=False` is correct.
 """
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -133,9 +132,8 @@ class DANRRendererModel(BaseModel):
         self.depth_supervision = {"weight": 0.0, "scale_invariant": False, **(depth_supervision or {})}
         unknown = set(self.depth_supervision) - {"weight", "scale_invariant"}
         if unknown or self.depth_supervision["weight"] < 0:
-            raise ValueError(
-                f"DANRRendererModel: depth_supervision takes weight >= 0 and scale_invariant, got {depth_supervision}"
-            )
+            raise ValueError(f"DANRRendererModel: depth_supervision takes weight >= 0 and "
+                             f"scale_invariant, got {depth_supervision}")
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -179,7 +177,10 @@ class DANRRendererModel(BaseModel):
             ssim=ssim(fake, real),
             perceptual=perceptual_distance(fake, real, self.perceptual_net),
         )
-        return [{name: float(per_image[index]) for name, per_image in values.items()} for index in range(fake.shape[0])]
+        return [
+            {name: float(per_image[index]) for name, per_image in values.items()}
+            for index in range(fake.shape[0])
+        ]
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
         """One generator update, then one discriminator update on the same (detached) render.
@@ -198,14 +199,15 @@ class DANRRendererModel(BaseModel):
             weight = self.depth_supervision["weight"]
             if weight > 0 and "src_depth" in data:
                 generator_terms["depth"] = depth_loss(
-                    output.depth, data["src_depth"], self.depth_supervision["scale_invariant"]
-                )
+                    output.depth, data["src_depth"], self.depth_supervision["scale_invariant"])
                 generator_terms["total"] = generator_terms["total"] + weight * generator_terms["depth"]
         generator_optim.update_params(generator_terms["total"])
         # The generator's adversarial terms also left gradients on the discriminator.
         discriminator_optim.zero_grad()
         with discriminator_optim.optim_context(self.discriminator):
-            discriminator_terms = self.discriminator_loss(fake.detach(), data["tgt_image"], self.discriminator)
+            discriminator_terms = self.discriminator_loss(
+                fake.detach(), data["tgt_image"], self.discriminator
+            )
         discriminator_optim.update_params(discriminator_terms["total"])
         log_vars = {"loss": generator_terms["total"]}
         log_vars.update({f"loss_{k}": v for k, v in generator_terms.items() if k != "total"})
@@ -309,7 +311,7 @@ def export_renderer(training_checkpoint: str | Path, out_path: str | Path) -> No
             "written with ExportRendererHook in custom_hooks"
         )
     prefix = "generator."
-    state = {k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
+    state = {k[len(prefix):]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
     renderer = NovelViewRenderer.from_config(config)
     renderer.load_state_dict(state)
     renderer.save_checkpoint(out_path, extra={"iter": int(checkpoint.get("meta", {}).get("iter", -1))})

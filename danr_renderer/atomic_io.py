@@ -6,7 +6,6 @@ writers of the same path never share one, and cleaners can find leftovers with `
 The new file gets the mode a plain open() would give (0o666 minus the umask). No folder is
 created: the destination folder must exist.
 """
-
 from __future__ import annotations
 
 import json

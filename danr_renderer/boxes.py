@@ -22,7 +22,6 @@ Methods placing the new box (each ends with eq. 4, the hull of projected points)
 
 A box whose points all end behind the target camera gets the box [0, 0, 0, 0].
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -87,13 +86,16 @@ def _validated_boxes(boxes: torch.Tensor, height: int, width: int) -> torch.Tens
     well_formed = torch.isfinite(boxes).all(dim=1)
     well_formed &= (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
     for index in torch.nonzero(~well_formed).flatten().tolist():
-        raise ValueError(f"box {index} {boxes[index].tolist()} is invalid: need finite x1 < x2 and y1 < y2")
+        raise ValueError(
+            f"box {index} {boxes[index].tolist()} is invalid: need finite x1 < x2 and y1 < y2"
+        )
     limits = boxes.new_tensor([width, height, width, height])
     clipped = torch.minimum(boxes.clamp(min=0), limits)
     inside = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
     for index in torch.nonzero(~inside).flatten().tolist():
         raise ValueError(
-            f"box {index} {boxes[index].tolist()} lies outside the source image (width {width}, height {height})"
+            f"box {index} {boxes[index].tolist()} lies outside the source image "
+            f"(width {width}, height {height})"
         )
     return clipped
 
@@ -202,7 +204,10 @@ def _range_shares(flags: torch.Tensor, ranges: torch.Tensor) -> torch.Tensor:
     default float dtype; counted exactly in integers with a summed-area table."""
     table = F.pad(flags.long().cumsum(0).cumsum(1), (1, 0, 1, 0))
     row0, row1, col0, col1 = ranges.unbind(-1)
-    total = table[row1 + 1, col1 + 1] - table[row0, col1 + 1] - table[row1 + 1, col0] + table[row0, col0]
+    total = (
+        table[row1 + 1, col1 + 1] - table[row0, col1 + 1]
+        - table[row1 + 1, col0] + table[row0, col0]
+    )
     count = (row1 - row0 + 1) * (col1 - col0 + 1)
     return total / count
 
@@ -379,7 +384,8 @@ def transfer_boxes(
     big_enough = ((new_boxes[:, 2:] - new_boxes[:, :2]) >= min_wh).all(dim=1)
     seen_enough = visible >= min_visible
     reasons = [
-        None if seen_box and big else "too_small" if seen_box else "left_frame" if share < min_visible else "occluded"
+        None if seen_box and big else "too_small" if seen_box
+        else "left_frame" if share < min_visible else "occluded"
         for seen_box, big, share in zip(seen_enough.tolist(), big_enough.tolist(), in_frame.tolist())
     ]
     return BoxTransfer(new_boxes, seen_enough & big_enough, visible, in_frame, reasons)

@@ -3,7 +3,6 @@
 Each check names the function and the argument it rejects and says what was expected, so a
 wrong input fails at the call that received it rather than deep inside a network.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,15 +45,11 @@ def check_unit_image(where: str, name: str, image: torch.Tensor) -> None:
     """Raise unless `image` is floating point with values in [0, 1] (the library's image
     convention); integer images (e.g. uint8 0-255) and 0-255 floats are named as such."""
     if not image.is_floating_point():
-        raise TypeError(
-            f"{where}: {name} must be a float image in [0, 1], got dtype {image.dtype} "
-            "(for 8-bit pixels, pass image.float() / 255)"
-        )
+        raise TypeError(f"{where}: {name} must be a float image in [0, 1], got dtype {image.dtype} "
+                        "(for 8-bit pixels, pass image.float() / 255)")
     if image.numel() == 0:
         return
     low, high = float(image.min()), float(image.max())
     if low < -UNIT_RANGE_SLACK or high > 1.0 + UNIT_RANGE_SLACK:
-        raise ValueError(
-            f"{where}: {name} must hold values in [0, 1], got [{low:.3g}, {high:.3g}]"
-            + (" (0-255 pixels? divide by 255)" if high > 2.0 else "")
-        )
+        raise ValueError(f"{where}: {name} must hold values in [0, 1], got [{low:.3g}, {high:.3g}]"
+                         + (" (0-255 pixels? divide by 255)" if high > 2.0 else ""))

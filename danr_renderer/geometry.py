@@ -11,7 +11,6 @@ One convention for the whole code base (docs/conventions.md):
 
 All functions work for any floating dtype and device, and keep the autograd graph.
 """
-
 from __future__ import annotations
 
 import math
@@ -34,7 +33,9 @@ def _skew(vectors: torch.Tensor) -> torch.Tensor:
     """(..., 3) -> (..., 3, 3) cross-product matrices [v]_x."""
     x, y, z = vectors.unbind(-1)
     zero = torch.zeros_like(x)
-    return torch.stack([zero, -z, y, z, zero, -x, -y, x, zero], dim=-1).reshape(vectors.shape[:-1] + (3, 3))
+    return torch.stack(
+        [zero, -z, y, z, zero, -x, -y, x, zero], dim=-1
+    ).reshape(vectors.shape[:-1] + (3, 3))
 
 
 def rotvec_to_matrix(rotvec: torch.Tensor) -> torch.Tensor:
@@ -48,7 +49,9 @@ def rotvec_to_matrix(rotvec: torch.Tensor) -> torch.Tensor:
     small = theta_sq < 1e-6
     # Guarded angle: the series branch is used where small, so any positive value does here.
     theta_safe = torch.sqrt(torch.where(small, torch.ones_like(theta_sq), theta_sq))
-    coef_a = torch.where(small, 1.0 - theta_sq / 6.0 + theta_sq**2 / 120.0, torch.sin(theta_safe) / theta_safe)
+    coef_a = torch.where(
+        small, 1.0 - theta_sq / 6.0 + theta_sq**2 / 120.0, torch.sin(theta_safe) / theta_safe
+    )
     coef_b = torch.where(
         small,
         0.5 - theta_sq / 24.0 + theta_sq**2 / 720.0,
@@ -89,7 +92,9 @@ def scale_intrinsics(K: torch.Tensor, scale_x: float, scale_y: float) -> torch.T
     return K * scale.reshape(3, 1)
 
 
-def pixel_centers(height: int, width: int, dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
+def pixel_centers(
+    height: int, width: int, dtype: torch.dtype = torch.float32, device=None
+) -> torch.Tensor:
     """(H*W, 2) pixel-centre coordinates (u, v) = (j + 0.5, i + 0.5), row-major order."""
     rows = torch.arange(height, dtype=dtype, device=device) + 0.5
     cols = torch.arange(width, dtype=dtype, device=device) + 0.5
@@ -146,7 +151,9 @@ def project(points: torch.Tensor, K: torch.Tensor, eps: float = 1e-8) -> torch.T
     return torch.stack([u, v, z], dim=-1)
 
 
-def relative_pose(world_to_src: torch.Tensor, world_to_tgt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def relative_pose(
+    world_to_src: torch.Tensor, world_to_tgt: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(R, T) of eq. 2 between two cameras given their world-to-camera extrinsics.
 
     Args:

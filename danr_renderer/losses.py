@@ -20,7 +20,6 @@ stops mattering once past the margin, which limits how hard D can push).
 
 Images are RGB in [0, 1], (B, 3, H, W); every loss is a scalar averaged over the batch.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -52,7 +51,8 @@ def _check_gan_mode(mode: str) -> None:
         raise ValueError(f"gan mode must be one of {GAN_MODES}, got {mode!r}")
 
 
-def gan_loss(scores: Sequence[Sequence[torch.Tensor]], real: bool, mode: str, for_discriminator: bool) -> torch.Tensor:
+def gan_loss(scores: Sequence[Sequence[torch.Tensor]], real: bool, mode: str,
+             for_discriminator: bool) -> torch.Tensor:
     """GAN loss of a multiscale discriminator's output, averaged over scales.
 
     Args:
@@ -74,9 +74,8 @@ def gan_loss(scores: Sequence[Sequence[torch.Tensor]], real: bool, mode: str, fo
     return torch.stack(terms).mean()
 
 
-def feature_matching_loss(
-    fake_outputs: Sequence[Sequence[torch.Tensor]], real_outputs: Sequence[Sequence[torch.Tensor]]
-) -> torch.Tensor:
+def feature_matching_loss(fake_outputs: Sequence[Sequence[torch.Tensor]],
+                          real_outputs: Sequence[Sequence[torch.Tensor]]) -> torch.Tensor:
     """Mean over scales and intermediate stages (all but the score map) of L1(fake, real)."""
     terms = [
         F.l1_loss(fake_feature, real_feature.detach())
@@ -89,17 +88,15 @@ def feature_matching_loss(
 class ContentLoss(nn.Module):
     """sum_l weight_l * mean |phi_l(fake) - phi_l(real)| over a frozen `VGG19Features` phi."""
 
-    def __init__(
-        self,
-        layer_ids: Sequence[int] = VGG19_RELU_X_1,
-        layer_weights: Sequence[float] = DEFAULT_CONTENT_LAYER_WEIGHTS,
-        widths: Sequence[int] = VGG19_WIDTHS,
-        weights_path: str | Path | None = None,
-        seed: int = 0,
-    ):
+    def __init__(self, layer_ids: Sequence[int] = VGG19_RELU_X_1,
+                 layer_weights: Sequence[float] = DEFAULT_CONTENT_LAYER_WEIGHTS,
+                 widths: Sequence[int] = VGG19_WIDTHS,
+                 weights_path: str | Path | None = None, seed: int = 0):
         super().__init__()
         if len(layer_weights) != len(layer_ids):
-            raise ValueError(f"ContentLoss: {len(layer_weights)} layer weights for {len(layer_ids)} layers")
+            raise ValueError(
+                f"ContentLoss: {len(layer_weights)} layer weights for {len(layer_ids)} layers"
+            )
         self.network = VGG19Features(layer_ids, widths, weights_path, seed)
         self.layer_weights = [float(w) for w in layer_weights]
 
@@ -107,7 +104,10 @@ class ContentLoss(nn.Module):
         fake_features = self.network(fake)
         with torch.no_grad():
             real_features = self.network(real)
-        return sum(weight * F.l1_loss(f, r) for weight, f, r in zip(self.layer_weights, fake_features, real_features))
+        return sum(
+            weight * F.l1_loss(f, r)
+            for weight, f, r in zip(self.layer_weights, fake_features, real_features)
+        )
 
 
 class GeneratorLoss(nn.Module):
@@ -119,19 +119,12 @@ class GeneratorLoss(nn.Module):
     The discriminator's parameters receive gradients too; step only the generator's optimiser.
     """
 
-    def __init__(
-        self,
-        lambda_gan: float = 1.0,
-        lambda_feat: float = 10.0,
-        lambda_l1: float = 1.0,
-        lambda_content: float = 10.0,
-        gan_mode: str = "lsgan",
-        content_layer_ids: Sequence[int] = VGG19_RELU_X_1,
-        content_layer_weights: Sequence[float] = DEFAULT_CONTENT_LAYER_WEIGHTS,
-        content_widths: Sequence[int] = VGG19_WIDTHS,
-        content_weights_path: str | Path | None = None,
-        content_seed: int = 0,
-    ):
+    def __init__(self, lambda_gan: float = 1.0, lambda_feat: float = 10.0,
+                 lambda_l1: float = 1.0, lambda_content: float = 10.0, gan_mode: str = "lsgan",
+                 content_layer_ids: Sequence[int] = VGG19_RELU_X_1,
+                 content_layer_weights: Sequence[float] = DEFAULT_CONTENT_LAYER_WEIGHTS,
+                 content_widths: Sequence[int] = VGG19_WIDTHS,
+                 content_weights_path: str | Path | None = None, content_seed: int = 0):
         super().__init__()
         _check_gan_mode(gan_mode)
         self.lambda_gan = float(lambda_gan)
@@ -139,13 +132,11 @@ class GeneratorLoss(nn.Module):
         self.lambda_l1 = float(lambda_l1)
         self.lambda_content = float(lambda_content)
         self.gan_mode = gan_mode
-        self.content = ContentLoss(
-            content_layer_ids, content_layer_weights, content_widths, content_weights_path, content_seed
-        )
+        self.content = ContentLoss(content_layer_ids, content_layer_weights, content_widths,
+                                   content_weights_path, content_seed)
 
-    def forward(
-        self, fake: torch.Tensor, real: torch.Tensor, discriminator: MultiscaleDiscriminator | None = None
-    ) -> dict[str, torch.Tensor]:
+    def forward(self, fake: torch.Tensor, real: torch.Tensor,
+                discriminator: MultiscaleDiscriminator | None = None) -> dict[str, torch.Tensor]:
         if fake.shape != real.shape:
             raise ValueError(f"GeneratorLoss: fake {tuple(fake.shape)} and real {tuple(real.shape)} differ")
         terms = {"l1": F.l1_loss(fake, real), "content": self.content(fake, real)}
@@ -172,11 +163,11 @@ class DiscriminatorLoss(nn.Module):
         _check_gan_mode(gan_mode)
         self.gan_mode = gan_mode
 
-    def forward(
-        self, fake: torch.Tensor, real: torch.Tensor, discriminator: MultiscaleDiscriminator
-    ) -> dict[str, torch.Tensor]:
+    def forward(self, fake: torch.Tensor, real: torch.Tensor,
+                discriminator: MultiscaleDiscriminator) -> dict[str, torch.Tensor]:
         real_term = gan_loss(discriminator(real), real=True, mode=self.gan_mode, for_discriminator=True)
-        fake_term = gan_loss(discriminator(fake.detach()), real=False, mode=self.gan_mode, for_discriminator=True)
+        fake_term = gan_loss(discriminator(fake.detach()), real=False, mode=self.gan_mode,
+                             for_discriminator=True)
         return {"real": real_term, "fake": fake_term, "total": 0.5 * (real_term + fake_term)}
 
 
@@ -195,9 +186,8 @@ def depth_loss(predicted: torch.Tensor, known: torch.Tensor, scale_invariant: bo
     Images with no known pixel do not count; a batch without any gives 0.
     """
     if predicted.shape != known.shape or predicted.dim() != 4 or predicted.shape[1] != 1:
-        raise ValueError(
-            f"depth_loss: need two (B, 1, H, W) depth maps, got {tuple(predicted.shape)} and {tuple(known.shape)}"
-        )
+        raise ValueError(f"depth_loss: need two (B, 1, H, W) depth maps, got {tuple(predicted.shape)} "
+                         f"and {tuple(known.shape)}")
     valid = known > 0
     error = torch.log(predicted.clamp_min(1e-6)) - torch.log(known.clamp_min(1e-6))
     per_image = []

@@ -5,7 +5,6 @@ floats in [0, `data_range`] (RGB in [0, 1] by default, the library convention). 
 take an optional `mask` (B, 1, H, W) bool: only the pixels it marks count (e.g. those a warp
 covers); an image whose mask marks nothing scores NaN.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -19,17 +18,16 @@ __all__ = ["psnr", "ssim", "perceptual_distance", "gaussian_window"]
 def _check_pair(name: str, pred: torch.Tensor, target: torch.Tensor) -> None:
     if pred.dim() != 4 or pred.shape != target.shape:
         raise ValueError(
-            f"{name}: need two (B, C, H, W) images of equal shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
+            f"{name}: need two (B, C, H, W) images of equal shape, got {tuple(pred.shape)} "
+            f"and {tuple(target.shape)}"
         )
 
 
 def _check_mask(name: str, mask: torch.Tensor | None, image: torch.Tensor) -> None:
     batch, _, height, width = image.shape
     if mask is not None and (mask.dtype != torch.bool or tuple(mask.shape) != (batch, 1, height, width)):
-        raise ValueError(
-            f"{name}: mask must be a (B, 1, H, W) = {(batch, 1, height, width)} bool tensor, "
-            f"got {mask.dtype} {tuple(mask.shape)}"
-        )
+        raise ValueError(f"{name}: mask must be a (B, 1, H, W) = {(batch, 1, height, width)} bool tensor, "
+                         f"got {mask.dtype} {tuple(mask.shape)}")
 
 
 def _masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -40,9 +38,8 @@ def _masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tenso
     return (values * weights).flatten(1).sum(1) / weights.flatten(1).sum(1)
 
 
-def psnr(
-    pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0, mask: torch.Tensor | None = None
-) -> torch.Tensor:
+def psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0,
+         mask: torch.Tensor | None = None) -> torch.Tensor:
     """Peak signal-to-noise ratio 10 log10(data_range^2 / MSE) per image, in dB; (B,).
 
     The MSE averages over channels and (the masked) pixels. Identical images give +inf.
@@ -60,16 +57,9 @@ def gaussian_window(size: int, sigma: float, dtype=torch.float32, device=None) -
     return weights / weights.sum()
 
 
-def ssim(
-    pred: torch.Tensor,
-    target: torch.Tensor,
-    data_range: float = 1.0,
-    window_size: int = 11,
-    sigma: float = 1.5,
-    k1: float = 0.01,
-    k2: float = 0.03,
-    mask: torch.Tensor | None = None,
-) -> torch.Tensor:
+def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0,
+         window_size: int = 11, sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03,
+         mask: torch.Tensor | None = None) -> torch.Tensor:
     """Structural similarity (Wang et al. 2004) per image; (B,).
 
     Local means, variances and covariance use a `window_size` Gaussian window (std `sigma`),
@@ -94,10 +84,12 @@ def ssim(
     var_y = local_mean(target * target) - mu_y**2
     cov_xy = local_mean(pred * target) - mu_x * mu_y
     c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
-    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / (
+        (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2)
+    )
     if mask is not None:
         margin = window_size // 2
-        mask = mask[:, :, margin : margin + ssim_map.shape[2], margin : margin + ssim_map.shape[3]]
+        mask = mask[:, :, margin:margin + ssim_map.shape[2], margin:margin + ssim_map.shape[3]]
     return _masked_mean(ssim_map, mask)
 
 

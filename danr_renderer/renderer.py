@@ -17,7 +17,6 @@ pixels apart, so scaling the radius keeps the same overlap between splats (no ho
 at s = 2) and the same number of candidates per pixel, so points_per_pixel needs no change.
 The paper's setting is r = 4, K = 128.
 """
-
 from __future__ import annotations
 
 import inspect
@@ -132,10 +131,8 @@ class NovelViewRenderer(nn.Module):
                 f"got {splat_radius} and {points_per_pixel}"
             )
         if composite not in COMPOSITES or (composite == "over" and not splat_rgb):
-            raise ValueError(
-                f"NovelViewRenderer: composite must be one of {COMPOSITES} "
-                f"('over' needs splat_rgb=True), got {composite!r}"
-            )
+            raise ValueError(f"NovelViewRenderer: composite must be one of {COMPOSITES} "
+                             f"('over' needs splat_rgb=True), got {composite!r}")
         if falloff not in FALLOFFS or splat_backend not in BACKENDS:
             raise ValueError(
                 f"NovelViewRenderer: falloff must be one of {FALLOFFS} and splat_backend one of "
@@ -159,15 +156,15 @@ class NovelViewRenderer(nn.Module):
             "composite": str(composite),
         }
         self.encoder = FeatureEncoder(3, feature_channels, encoder_widths)
-        self.depth_net = HourglassDepthNet(
-            3, depth_base_channels, depth_levels, depth_max_channels, min_depth, max_depth
-        )
+        self.depth_net = HourglassDepthNet(3, depth_base_channels, depth_levels, depth_max_channels,
+                                           min_depth, max_depth)
         self.decoder = ImageDecoder(feature_channels + (3 if splat_rgb else 0), 3, decoder_widths)
 
     # ---------------------------------------------------------------- configuration and files
     def to_config(self) -> dict[str, Any]:
         """Constructor arguments as plain data (ints, floats, strings, lists)."""
-        return {key: list(value) if isinstance(value, list) else value for key, value in self._config.items()}
+        return {key: list(value) if isinstance(value, list) else value
+                for key, value in self._config.items()}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "NovelViewRenderer":
@@ -201,10 +198,8 @@ class NovelViewRenderer(nn.Module):
             raise FileNotFoundError(f"NovelViewRenderer: checkpoint {path} does not exist")
         payload = torch.load(path, map_location=map_location, weights_only=True)
         if not isinstance(payload, dict) or "config" not in payload or "state_dict" not in payload:
-            raise ValueError(
-                f"NovelViewRenderer: {path} is not a renderer checkpoint "
-                "(expected a dict with 'config' and 'state_dict')"
-            )
+            raise ValueError(f"NovelViewRenderer: {path} is not a renderer checkpoint "
+                             "(expected a dict with 'config' and 'state_dict')")
         renderer = cls.from_config(payload["config"])
         try:
             renderer.load_state_dict(payload["state_dict"])
@@ -228,9 +223,8 @@ class NovelViewRenderer(nn.Module):
             features = torch.cat([features, centred], dim=1)
         return features, self.depth_net(centred)
 
-    def render_from(
-        self, features: torch.Tensor, depth: torch.Tensor, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor
-    ) -> RenderOutput:
+    def render_from(self, features: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
+                    R: torch.Tensor, T: torch.Tensor) -> RenderOutput:
         """Splat and decode precomputed source features (B, C, H, W) and depth (B, 1, H, W)
         for target poses R (B, 3, 3), T (B, 3); K (B, 3, 3) in source pixels (an unbatched
         K, R or T is shared by the batch)."""
@@ -256,7 +250,8 @@ class NovelViewRenderer(nn.Module):
             image = premultiplied + (1.0 - splat.alpha) * image
         return RenderOutput(image, depth, splat.alpha, target_points)
 
-    def forward(self, image: torch.Tensor, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor) -> RenderOutput:
+    def forward(self, image: torch.Tensor, K: torch.Tensor, R: torch.Tensor,
+                T: torch.Tensor) -> RenderOutput:
         """image (B, 3, H, W) float in [0, 1]; K (B, 3, 3) its pixel intrinsics; R (B, 3, 3),
         T (B, 3) the target pose in the eq. 2 convention (numpy arrays are accepted, and an
         unbatched K, R or T is shared by the batch). See `RenderOutput` for the result."""
@@ -265,14 +260,8 @@ class NovelViewRenderer(nn.Module):
         features, depth = self.encode(image)
         return self.render_from(features, depth, K, R, T)
 
-    def render_views(
-        self,
-        image: torch.Tensor,
-        K: torch.Tensor,
-        rotvecs: torch.Tensor,
-        translations: torch.Tensor,
-        views_per_batch: int | None = None,
-    ) -> RenderOutput:
+    def render_views(self, image: torch.Tensor, K: torch.Tensor, rotvecs: torch.Tensor,
+                     translations: torch.Tensor, views_per_batch: int | None = None) -> RenderOutput:
         """Render V views of ONE image; the encoder and depth net run once.
 
         Args:
@@ -294,28 +283,17 @@ class NovelViewRenderer(nn.Module):
         views = rotvecs.shape[0]
         chunk = views if views_per_batch is None else int(views_per_batch)
         if views < 1 or chunk < 1:
-            raise ValueError(
-                f"{_WHERE}: need at least one view and views_per_batch >= 1, got "
-                f"{views} views and views_per_batch={views_per_batch}"
-            )
+            raise ValueError(f"{_WHERE}: need at least one view and views_per_batch >= 1, got "
+                             f"{views} views and views_per_batch={views_per_batch}")
         features, depth = self.encode(image)
         rotations = rotvec_to_matrix(rotvecs.to(features))
         translations = translations.to(features)
         outputs = []
         for start in range(0, views, chunk):
             count = min(chunk, views - start)
-            outputs.append(
-                self.render_from(
-                    features.expand(count, -1, -1, -1),
-                    depth.expand(count, -1, -1, -1),
-                    K.expand(count, -1, -1),
-                    rotations[start : start + count],
-                    translations[start : start + count],
-                )
-            )
-        return RenderOutput(
-            torch.cat([o.image for o in outputs]),
-            depth,
-            torch.cat([o.alpha for o in outputs]),
-            torch.cat([o.points for o in outputs]),
-        )
+            outputs.append(self.render_from(
+                features.expand(count, -1, -1, -1), depth.expand(count, -1, -1, -1),
+                K.expand(count, -1, -1), rotations[start:start + count],
+                translations[start:start + count]))
+        return RenderOutput(torch.cat([o.image for o in outputs]), depth,
+                            torch.cat([o.alpha for o in outputs]), torch.cat([o.points for o in outputs]))

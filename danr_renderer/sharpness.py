@@ -5,7 +5,6 @@ and compared as ratios view / reference over the same pixels, so units cancel. T
 those of a mask (e.g. the central half of the frame, or the covered pixels), eroded by the
 filters' 1-pixel reach so that a mask edge adds no gradient of its own.
 """
-
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +17,7 @@ __all__ = ["central_half", "sharpness", "sharpness_ratios"]
 def central_half(height: int, width: int) -> np.ndarray:
     """(H, W) bool: the central half of the frame per axis (rows H/4..3H/4, columns W/4..3W/4)."""
     mask = np.zeros((height, width), bool)
-    mask[height // 4 : height - height // 4, width // 4 : width - width // 4] = True
+    mask[height // 4: height - height // 4, width // 4: width - width // 4] = True
     return mask
 
 
@@ -37,9 +36,8 @@ def sharpness(rgb: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     padded = F.pad(luma, (1, 1, 1, 1), mode="replicate")
     gx = (padded[..., 1:-1, 2:] - padded[..., 1:-1, :-2]) / 2
     gy = (padded[..., 2:, 1:-1] - padded[..., :-2, 1:-1]) / 2
-    laplacian = (
-        padded[..., 1:-1, 2:] + padded[..., 1:-1, :-2] + padded[..., 2:, 1:-1] + padded[..., :-2, 1:-1] - 4 * luma
-    )
+    laplacian = (padded[..., 1:-1, 2:] + padded[..., 1:-1, :-2] + padded[..., 2:, 1:-1]
+                 + padded[..., :-2, 1:-1] - 4 * luma)
     inner = torch.from_numpy(mask)[None, None].double()
     inner = (-F.max_pool2d(-inner, 3, stride=1, padding=1))[0, 0] > 0.5
     gradient = torch.sqrt(gx**2 + gy**2)[0, 0][inner]

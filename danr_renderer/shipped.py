@@ -3,7 +3,6 @@
 The paths assume the project is used from its checkout (`pip install -e .`, as the Makefile does);
 tools take `--checkpoint` for any other file.
 """
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,7 +3,6 @@
 A scalars.json (WORK_DIR/<timestamp>/vis_data/scalars.json) holds one JSON object a line, each
 with "iter" or "step"; training records are those with a "loss".
 """
-
 from __future__ import annotations
 
 import json

@@ -5,7 +5,6 @@ frame, docs/conventions.md); `compose_grid` stacks rows of tiles into one RGB ui
 `danr_renderer.data.image_io.write_image_atomic` writes. Every preview of the project (augmented
 sets, data-set contact sheets, renderer evaluations) is drawn here.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ def to_rgb8(image) -> np.ndarray:
 
 def _color(name: str) -> tuple[int, int, int]:
     """A stable bright RGB colour per class name."""
-    hue = sum(ord(c) * 131 for c in name) % 180
+    hue = (sum(ord(c) * 131 for c in name) % 180)
     hsv = np.uint8([[[hue, 220, 255]]])
     return tuple(int(v) for v in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
 
@@ -55,7 +54,8 @@ def draw_tile(tile: Tile, height: int) -> np.ndarray:
     caption_rows = 16
     if tile.rgb is None:
         body = np.full((height, height, 3), 64, np.uint8)
-        cv2.putText(body, "missing", (4, height // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(body, "missing", (4, height // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                    (255, 255, 255), 1, cv2.LINE_AA)
     else:
         scale = height / tile.rgb.shape[0]
         width = max(1, round(tile.rgb.shape[1] * scale))
@@ -66,18 +66,11 @@ def draw_tile(tile: Tile, height: int) -> np.ndarray:
             top_left = (int(round(x1 * scale)), int(round(y1 * scale)))
             bottom_right = (int(round(x2 * scale)) - 1, int(round(y2 * scale)) - 1)
             cv2.rectangle(body, top_left, bottom_right, color, 1)
-            cv2.putText(
-                body,
-                name,
-                (top_left[0] + 1, max(top_left[1] - 2, 8)),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                0.3,
-                color,
-                1,
-                cv2.LINE_AA,
-            )
+            cv2.putText(body, name, (top_left[0] + 1, max(top_left[1] - 2, 8)),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.3, color, 1, cv2.LINE_AA)
     caption = np.zeros((caption_rows, body.shape[1], 3), np.uint8)
-    cv2.putText(caption, tile.caption, (2, 11), cv2.FONT_HERSHEY_SIMPLEX, 0.33, (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.putText(caption, tile.caption, (2, 11), cv2.FONT_HERSHEY_SIMPLEX, 0.33,
+                (255, 255, 255), 1, cv2.LINE_AA)
     return np.concatenate([caption, body], axis=0)
 
 

@@ -38,7 +38,6 @@ seed 0, 64-pixel render canvas, 2 adaptation iterations on 2 small scenes (each 
 explicitly): the whole pipeline in a few minutes on CPU. CI runs this
 (tests/test_indoor_study.py); the full study is run by hand.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -59,70 +58,46 @@ def split_argument(text: str) -> str:
     try:
         return ratio_tag(*parse_ratio(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f'split {text!r} is not of the form a/b, e.g. 1/9') from None
+        raise argparse.ArgumentTypeError(
+            f'split {text!r} is not of the form a/b, e.g. 1/9') from None
 
 
 def parse_args(argv=None) -> StudyOptions:
     """The study's options from the command line, smoke or full defaults filled in."""
     parser = argparse.ArgumentParser(
-        prog='indoor_study.py',
-        description=__doc__.split('\n')[0],
-        epilog=__doc__.split('\n\n', 2)[2],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument('--data-root', type=Path, required=True, help='Indoor set folder: annotations.json and images/')
+        prog='indoor_study.py', description=__doc__.split('\n')[0],
+        epilog=__doc__.split('\n\n', 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data-root', type=Path, required=True,
+                        help='Indoor set folder: annotations.json and images/')
     parser.add_argument('--out', type=Path, required=True, help='study folder')
-    parser.add_argument(
-        '--renderer', type=Path, default=DEFAULT_RENDERER, help='renderer checkpoint for +Aug (default: %(default)s)'
-    )
-    parser.add_argument(
-        '--splits',
-        nargs='+',
-        type=split_argument,
-        default=['1of9', '3of7'],
-        metavar='A/B',
-        help='train:val ratios (default: 1/9 3/7)',
-    )
+    parser.add_argument('--renderer', type=Path, default=DEFAULT_RENDERER,
+                        help='renderer checkpoint for +Aug (default: %(default)s)')
+    parser.add_argument('--splits', nargs='+', type=split_argument, default=['1of9', '3of7'],
+                        metavar='A/B', help='train:val ratios (default: 1/9 3/7)')
     parser.add_argument('--protocols', nargs='+', choices=PROTOCOLS, default=list(PROTOCOLS))
     parser.add_argument('--arms', nargs='+', choices=tuple(ARMS), default=list(ARMS))
-    parser.add_argument(
-        '--seeds',
-        nargs='+',
-        type=int,
-        default=None,
-        help=f'training seeds (default {FULL["seeds"]}; smoke {SMOKE["seeds"]})',
-    )
-    parser.add_argument(
-        '--iters', type=int, default=None, help=f'training iterations (default {FULL["iters"]}; smoke {SMOKE["iters"]})'
-    )
-    parser.add_argument(
-        '--backbone-lr-mult',
-        type=float,
-        default=1.0,
-        help="the pretrained backbone's lr over the heads' (default 1: the first study; < 1 for a converged detector)",
-    )
-    parser.add_argument('--warmup-iters', type=int, default=0, help='linear lr warm-up iterations (default 0)')
+    parser.add_argument('--seeds', nargs='+', type=int, default=None,
+                        help=f'training seeds (default {FULL["seeds"]}; smoke {SMOKE["seeds"]})')
+    parser.add_argument('--iters', type=int, default=None,
+                        help=f'training iterations (default {FULL["iters"]}; smoke '
+                        f'{SMOKE["iters"]})')
+    parser.add_argument('--backbone-lr-mult', type=float, default=1.0,
+                        help="the pretrained backbone's lr over the heads' (default 1: the first "
+                        'study; < 1 for a converged detector)')
+    parser.add_argument('--warmup-iters', type=int, default=0,
+                        help='linear lr warm-up iterations (default 0)')
     parser.add_argument('--backbone', choices=tuple(BACKBONES), default='effnet')
-    parser.add_argument(
-        '--render-size',
-        type=int,
-        default=None,
-        help=f'renderer canvas side (default {FULL["render_size"]}; smoke {SMOKE["render_size"]})',
-    )
-    parser.add_argument(
-        '--adapt-iters',
-        type=int,
-        default=None,
-        help='iterations of fine-tuning --renderer per split on synthetic scenes '
-        'textured with the split\'s fit images; 0 uses --renderer as it is '
-        f'(default {FULL["adapt_iters"]}; smoke {SMOKE["adapt_iters"]})',
-    )
-    parser.add_argument(
-        '--threads', type=int, default=1, help='torch/OpenMP threads of the rendering and of each subprocess'
-    )
-    parser.add_argument(
-        '--smoke', action='store_true', help='a few images, tiny input, a few iterations: checks the pipeline'
-    )
+    parser.add_argument('--render-size', type=int, default=None,
+                        help=f'renderer canvas side (default {FULL["render_size"]}; smoke '
+                        f'{SMOKE["render_size"]})')
+    parser.add_argument('--adapt-iters', type=int, default=None,
+                        help='iterations of fine-tuning --renderer per split on synthetic scenes '
+                        'textured with the split\'s fit images; 0 uses --renderer as it is '
+                        f'(default {FULL["adapt_iters"]}; smoke {SMOKE["adapt_iters"]})')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch/OpenMP threads of the rendering and of each subprocess')
+    parser.add_argument('--smoke', action='store_true',
+                        help='a few images, tiny input, a few iterations: checks the pipeline')
     args = parser.parse_args(argv)
     defaults = SMOKE if args.smoke else FULL
     for name in ('seeds', 'iters', 'render_size', 'adapt_iters'):
@@ -149,8 +124,6 @@ def main(argv=None) -> int:
         print(f'indoor_study.py: error: {error}', file=sys.stderr)
         return 1
     print(format_tables(results))
-    print(
-        f'done in {results["study"]["session_wall_s"]:.0f} s: {out / "results.json"}, '
-        f'{out / "results.md"}, {out / "results.png"}'
-    )
+    print(f'done in {results["study"]["session_wall_s"]:.0f} s: {out / "results.json"}, '
+          f'{out / "results.md"}, {out / "results.png"}')
     return 0

@@ -1,5 +1,4 @@
 """Exclusive file locks shared by the study's workers (several processes on one --out)."""
-
 from __future__ import annotations
 
 import contextlib

@@ -1,6 +1,5 @@
 """What the study runs: its options, arms, backbones and protocols, the runs, the settings
 every result depends on, and which runs are still to do (resume)."""
-
 from __future__ import annotations
 
 import math
@@ -17,12 +16,8 @@ DEFAULT_RENDERER = REPO / 'checkpoints' / 'danr_synthetic_demo.pth'
 # The metrics reported, in table order: name -> key of mmdet's CocoMetric (values in [0, 1],
 # -1 when the split has no object of that size).
 METRIC_KEYS = {
-    'AP': 'coco/bbox_mAP',
-    'AP50': 'coco/bbox_mAP_50',
-    'AP75': 'coco/bbox_mAP_75',
-    'AP_S': 'coco/bbox_mAP_s',
-    'AP_M': 'coco/bbox_mAP_m',
-    'AP_L': 'coco/bbox_mAP_l',
+    'AP': 'coco/bbox_mAP', 'AP50': 'coco/bbox_mAP_50', 'AP75': 'coco/bbox_mAP_75',
+    'AP_S': 'coco/bbox_mAP_s', 'AP_M': 'coco/bbox_mAP_m', 'AP_L': 'coco/bbox_mAP_l',
 }
 METRICS = tuple(METRIC_KEYS)
 
@@ -40,14 +35,14 @@ class Arm:
 # Table order. Adding an arm is one entry here, its configs, and (for new views) a view maker.
 ARMS = {'na': Arm('N.A.', None), 'aug': Arm('+Aug', 'danr')}
 # --backbone -> (config name part, description)
-BACKBONES = {
-    'effnet': ('effnet', 'EfficientNet-Lite0 (ImageNet weights)'),
-    'resnet18': ('r18', 'ResNet-18 (random init)'),
-}
+BACKBONES = {'effnet': ('effnet', 'EfficientNet-Lite0 (ImageNet weights)'),
+             'resnet18': ('r18', 'ResNet-18 (random init)')}
 PROTOCOLS = ('sequence', 'image')
 
-FULL = dict(iters=1200, input_size=(320, 192), batch_size=8, render_size=128, seeds=[0, 1], adapt_iters=400)
-SMOKE = dict(iters=2, input_size=(128, 96), batch_size=4, render_size=64, seeds=[0], adapt_iters=2)
+FULL = dict(iters=1200, input_size=(320, 192), batch_size=8, render_size=128, seeds=[0, 1],
+            adapt_iters=400)
+SMOKE = dict(iters=2, input_size=(128, 96), batch_size=4, render_size=64, seeds=[0],
+             adapt_iters=2)
 
 
 @dataclass(frozen=True)
@@ -98,27 +93,16 @@ def study_config(run: Run) -> Path:
 def study_settings(options: StudyOptions) -> dict:
     """What every run's result depends on besides its own backbone/protocol/split/arm/seed."""
     defaults = SMOKE if options.smoke else FULL
-    return dict(
-        iters=options.iters,
-        input_size=list(defaults['input_size']),
-        batch_size=defaults['batch_size'],
-        smoke=options.smoke,
-        split_seed=SPLIT_SEED,
-        holdout_fraction=HOLDOUT_FRACTION,
-        backbone_lr_mult=options.backbone_lr_mult,
-        warmup_iters=options.warmup_iters,
-    )
+    return dict(iters=options.iters, input_size=list(defaults['input_size']),
+                batch_size=defaults['batch_size'], smoke=options.smoke,
+                split_seed=SPLIT_SEED, holdout_fraction=HOLDOUT_FRACTION,
+                backbone_lr_mult=options.backbone_lr_mult, warmup_iters=options.warmup_iters)
 
 
 def plan_runs(backbone: str, protocols, splits, arms, seeds) -> list[Run]:
     """Every run of the study, grouped by protocol and split (views are rendered per split)."""
-    return [
-        Run(backbone, protocol, split, arm, seed)
-        for protocol in protocols
-        for split in splits
-        for seed in seeds
-        for arm in arms
-    ]
+    return [Run(backbone, protocol, split, arm, seed)
+            for protocol in protocols for split in splits for seed in seeds for arm in arms]
 
 
 def run_settings(run: Run, settings: dict, renderer: dict | None) -> dict:
@@ -133,7 +117,8 @@ def is_finished(record: dict | None) -> bool:
     if not record:
         return False
     metrics = record.get('metrics') or {}
-    return all(isinstance(metrics.get(name), (int, float)) and math.isfinite(metrics[name]) for name in METRICS)
+    return all(isinstance(metrics.get(name), (int, float)) and math.isfinite(metrics[name])
+               for name in METRICS)
 
 
 def pending_runs(runs: list[Run], results: dict, expected: dict) -> list[Run]:
@@ -146,13 +131,9 @@ def pending_runs(runs: list[Run], results: dict, expected: dict) -> list[Run]:
             pending.append(run)
             continue
         if record.get('settings') != expected[run.key]:
-            changed = sorted(
-                k
-                for k in set(record.get('settings', {})) | set(expected[run.key])
-                if record.get('settings', {}).get(k) != expected[run.key].get(k)
-            )
+            changed = sorted(k for k in set(record.get('settings', {})) | set(expected[run.key])
+                             if record.get('settings', {}).get(k) != expected[run.key].get(k))
             raise StudyError(
                 f'{run.key}: results.json holds this run made with other settings '
-                f'({", ".join(changed)} differ); use another --out for a different study'
-            )
+                f'({", ".join(changed)} differ); use another --out for a different study')
     return pending

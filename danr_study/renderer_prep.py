@@ -2,7 +2,6 @@
 scenes textured with patches of them, danr_renderer.synthetic, then --renderer fine-tuned on
 them with configs/study/renderer_photo_finetune.py) and the DANR views of the fit images
 rendered with it (danr_renderer.augment). No holdout or reported image is read."""
-
 from __future__ import annotations
 
 import time
@@ -29,80 +28,50 @@ def views_dir(out: Path, protocol: str, split: str) -> Path:
     return out / 'views' / protocol / split
 
 
-def adapt_renderer(
-    fit_file: Path, img_dir: Path, base: Path, iters: int, work_dir: Path, smoke: bool, threads: int
-) -> dict:
+def adapt_renderer(fit_file: Path, img_dir: Path, base: Path, iters: int, work_dir: Path,
+                   smoke: bool, threads: int) -> dict:
     """Fine-tune `base` on synthetic scenes textured with patches of the fit images (resumable);
     returns a summary whose 'checkpoint' is the adapted renderer."""
     data = ADAPT_DATA[smoke]
     data_dir, train_dir = work_dir / 'data', work_dir / 'train'
     started = time.perf_counter()
     if not (data_dir / 'detection' / 'annotations.json').is_file():  # written last
-        write_synthetic_dataset(
-            data_dir,
-            SyntheticDatasetSpec(
-                num_scenes=data['scenes'],
-                views_per_scene=data['views'],
-                size=data['size'],
-                seed=ADAPT_DATA_SEED,
-                photo_textures=fit_file,
-                photo_img_dir=img_dir,
-            ),
-        )
+        write_synthetic_dataset(data_dir, SyntheticDatasetSpec(
+            num_scenes=data['scenes'], views_per_scene=data['views'], size=data['size'],
+            seed=ADAPT_DATA_SEED, photo_textures=fit_file, photo_img_dir=img_dir))
     data_wall = time.perf_counter() - started
     checkpoint = train_dir / 'renderer_final.pth'
     if not checkpoint.is_file():
         command = tool_command('train.py', str(ADAPT_CONFIG), '--work-dir', str(train_dir))
         if (train_dir / 'last_checkpoint').is_file():
             command.append('--resume')
-        knobs = dict(
-            DANR_STUDY_RENDERER_INIT=str(base.resolve()),
-            DANR_SYNTHETIC_VIDEO=str((data_dir / 'video').resolve()),
-            DANR_STUDY_RENDERER_SIZE=str(data['size']),
-            DANR_STUDY_ADAPT_ITERS=str(iters),
-        )
+        knobs = dict(DANR_STUDY_RENDERER_INIT=str(base.resolve()),
+                     DANR_SYNTHETIC_VIDEO=str((data_dir / 'video').resolve()),
+                     DANR_STUDY_RENDERER_SIZE=str(data['size']),
+                     DANR_STUDY_ADAPT_ITERS=str(iters))
         run_subprocess(command, work_dir / 'train.log', threads, knobs)
-    return dict(
-        checkpoint=str(checkpoint),
-        sha256=file_sha256(checkpoint),
-        base=str(base),
-        iters=iters,
-        trained_on=str(fit_file),
-        synthetic=data,
-        wall_s=round(time.perf_counter() - started, 1),
-        data_wall_s=round(data_wall, 1),
-    )
+    return dict(checkpoint=str(checkpoint), sha256=file_sha256(checkpoint), base=str(base),
+                iters=iters, trained_on=str(fit_file), synthetic=data,
+                wall_s=round(time.perf_counter() - started, 1), data_wall_s=round(data_wall, 1))
 
 
-def render_views(fit_file: Path, img_dir: Path, out_dir: Path, renderer: Path, render_size: int) -> dict:
+def render_views(fit_file: Path, img_dir: Path, out_dir: Path, renderer: Path,
+                 render_size: int) -> dict:
     """DANR views (the paper's four) of the fit images, resumable; returns a summary."""
-    settings = AugmentSettings(
-        ann_file=fit_file,
-        img_dir=img_dir,
-        out_dir=out_dir,
-        checkpoint=renderer,
-        views='paper4',
-        render_size=render_size,
-        resume=True,
-    )
+    settings = AugmentSettings(ann_file=fit_file, img_dir=img_dir, out_dir=out_dir,
+                               checkpoint=renderer, views='paper4', render_size=render_size,
+                               resume=True)
     try:
         summary = run_augmentation(settings)
     except AugmentError as error:
         raise StudyError(f'rendering the views of {fit_file}: {error}') from None
-    return dict(
-        sources=summary.sources_ok,
-        failed=summary.sources_failed,
-        views=summary.views,
-        boxes_kept=summary.boxes_kept,
-        boxes_dropped=summary.boxes_dropped,
-        rendered_now=summary.rendered_now,
-        wall_s=round(summary.wall_seconds, 1),
-    )
+    return dict(sources=summary.sources_ok, failed=summary.sources_failed, views=summary.views,
+                boxes_kept=summary.boxes_kept, boxes_dropped=summary.boxes_dropped,
+                rendered_now=summary.rendered_now, wall_s=round(summary.wall_seconds, 1))
 
 
-def prepare_views(
-    options: StudyOptions, protocol: str, split: str, fit_file: Path, results_path: Path, wait: bool
-) -> bool:
+def prepare_views(options: StudyOptions, protocol: str, split: str, fit_file: Path,
+                  results_path: Path, wait: bool) -> bool:
     """The split's renderer (adapted unless options.adapt_iters is 0) and its views of the fit
     images, under the split's lock; False when another worker holds it and `wait` is False."""
     key = f'{protocol}/{split}'
@@ -116,15 +85,10 @@ def prepare_views(
         renderer = options.renderer
         if options.adapt_iters:
             print(f'adapting the renderer to the fit images of {key}', flush=True)
-            adapted = adapt_renderer(
-                fit_file,
-                options.data_root / 'images',
-                options.renderer,
-                options.adapt_iters,
-                options.out / 'renderers' / protocol / split,
-                options.smoke,
-                options.threads,
-            )
+            adapted = adapt_renderer(fit_file, options.data_root / 'images', options.renderer,
+                                     options.adapt_iters,
+                                     options.out / 'renderers' / protocol / split,
+                                     options.smoke, options.threads)
             previous = recorded.get('renderers', {}).get(key, {})
             if previous.get('sha256') != adapted['sha256']:
                 update_results(results_path, ('renderers', key), adapted)
@@ -132,7 +96,8 @@ def prepare_views(
         # Resuming a finished rendering only checks it (and refuses views made with another
         # renderer or canvas size).
         print(f'rendering the views of {key} (fit images)', flush=True)
-        views = render_views(fit_file, options.data_root / 'images', out_dir, renderer, options.render_size)
+        views = render_views(fit_file, options.data_root / 'images', out_dir, renderer,
+                             options.render_size)
         if views['rendered_now'] or key not in recorded.get('views', {}):
             update_results(results_path, ('views', key), views)
     return True

@@ -1,6 +1,5 @@
 """The study's report: the mean and per-run tables (markdown), OUT/results.md and the bar chart
 OUT/results.png, all from the merged results.json."""
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +9,6 @@ from danr_renderer.atomic_io import atomic_write_text
 from .plan import ARMS, BACKBONES, METRICS, PROTOCOLS, is_finished
 
 REFERENCE_ARM = 'na'  # the arm the ΔAP column compares against
-
 
 def fmt(value: float) -> str:
     """A metric in percent, 'n/a' for -1 (no object of that size)."""
@@ -34,10 +32,8 @@ def group_runs(results: dict) -> dict:
         if is_finished(record):
             key = (record['backbone'], record['protocol'], record['split'], record['arm'])
             groups.setdefault(key, []).append(record)
-    return {
-        key: sorted(records, key=lambda r: r['seed'])
-        for key, records in sorted(groups.items(), key=lambda item: group_order(item[0]))
-    }
+    return {key: sorted(records, key=lambda r: r['seed']) for key, records in
+            sorted(groups.items(), key=lambda item: group_order(item[0]))}
 
 
 def group_order(key: tuple) -> tuple:
@@ -45,12 +41,8 @@ def group_order(key: tuple) -> tuple:
     backbone, protocol, split, arm = key
     a, b = (int(n) for n in split.split('of'))
     arms = list(ARMS)
-    return (
-        backbone,
-        PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS),
-        a / (a + b),
-        arms.index(arm) if arm in arms else len(arms),
-    )
+    return (backbone, PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS),
+            a / (a + b), arms.index(arm) if arm in arms else len(arms))
 
 
 def split_label(split: str) -> str:
@@ -61,10 +53,9 @@ def split_label(split: str) -> str:
 def format_tables(results: dict) -> str:
     """Markdown: the mean table (with AP gain of +Aug over N.A.) and the per-run table."""
     groups = group_runs(results)
-    lines = [
-        '| backbone | protocol | train/val | arm | seeds | ' + ' | '.join(METRICS) + ' | ΔAP vs N.A. | train min/run |',
-        '|' + '---|' * (len(METRICS) + 7),
-    ]
+    lines = ['| backbone | protocol | train/val | arm | seeds | '
+             + ' | '.join(METRICS) + ' | ΔAP vs N.A. | train min/run |',
+             '|' + '---|' * (len(METRICS) + 7)]
     for (backbone, protocol, split, arm), records in groups.items():
         ap_mean = sum(r['metrics']['AP'] for r in records) / len(records)
         reference = groups.get((backbone, protocol, split, REFERENCE_ARM))
@@ -73,29 +64,18 @@ def format_tables(results: dict) -> str:
             reference_mean = sum(r['metrics']['AP'] for r in reference) / len(reference)
             gain = f'{ap_mean - reference_mean:+.1f}'
         minutes = sum(r['train_wall_s'] for r in records) / len(records) / 60
-        cells = [
-            backbone,
-            protocol,
-            split_label(split),
-            ARMS[arm].label if arm in ARMS else arm,
-            ' '.join(str(r['seed']) for r in records),
-        ]
+        cells = [backbone, protocol, split_label(split), ARMS[arm].label if arm in ARMS else arm,
+                 ' '.join(str(r['seed']) for r in records)]
         cells += [fmt_mean([r['metrics'][name] for r in records]) for name in METRICS]
         cells += [gain, f'{minutes:.1f}']
         lines.append('| ' + ' | '.join(cells) + ' |')
-    lines += [
-        '',
-        '| run | ' + ' | '.join(METRICS) + ' | best holdout iter (AP) | train s | test s |',
-        '|' + '---|' * (len(METRICS) + 4),
-    ]
+    lines += ['', '| run | ' + ' | '.join(METRICS) + ' | best holdout iter (AP) | '
+              'train s | test s |', '|' + '---|' * (len(METRICS) + 4)]
     for records in groups.values():
         for r in records:
             holdout = dict((step, ap) for step, ap in r.get('holdout_curve', []))
-            best = (
-                f'{r["best_iter"]} ({fmt(holdout[r["best_iter"]])})'
-                if r['best_iter'] in holdout
-                else str(r['best_iter'])
-            )
+            best = f'{r["best_iter"]} ({fmt(holdout[r["best_iter"]])})' \
+                if r['best_iter'] in holdout else str(r['best_iter'])
             cells = [r['key']] + [fmt(r['metrics'][name]) for name in METRICS]
             cells += [best, f'{r["train_wall_s"]:.0f}', f'{r["test_wall_s"]:.0f}']
             lines.append('| ' + ' | '.join(cells) + ' |')
@@ -111,80 +91,52 @@ def format_report(results: dict) -> str:
     """OUT/results.md: settings, splits, views, tables."""
     study = results['study']
     width, height = study['settings']['input_size']
-    backbones = ' / '.join(
-        f'{name}: {describe_backbone(name)}'
-        for name in sorted({run['backbone'] for run in results.get('runs', {}).values()})
-    )
+    backbones = ' / '.join(f'{name}: {describe_backbone(name)}' for name in
+                           sorted({run['backbone'] for run in results.get('runs', {}).values()}))
     lines = [
-        '# Indoor study: N.A. vs +Aug'
-        + (' (SMOKE run: a pipeline check, not a measurement)' if study['settings']['smoke'] else ''),
-        '',
-        'Commands (each with the wall time of its last session):',
-        '',
-        *[
-            f'- `{command}` ({session["session_wall_s"]:.0f} s)'
-            for command, session in results.get('sessions', {study['command']: study}).items()
-        ],
-        '',
+        '# Indoor study: N.A. vs +Aug' + (' (SMOKE run: a pipeline check, not a measurement)'
+                                         if study['settings']['smoke'] else ''), '',
+        'Commands (each with the wall time of its last session):', '',
+        *[f'- `{command}` ({session["session_wall_s"]:.0f} s)' for command, session in
+          results.get('sessions', {study['command']: study}).items()], '',
         f'CenterNet, {backbones or describe_backbone(study["backbone"])}, input '
         f'{width}x{height}, batch {study["settings"]["batch_size"]}, '
         f'{study["settings"]["iters"]} iterations; checkpoint chosen on the holdout '
         'file, metrics on the reported val split (COCO AP in %, "n/a": no object of that size '
         'there). Mean over seeds, ± half the range. Split seed '
         f'{study["settings"]["split_seed"]}, holdout {study["settings"]["holdout_fraction"]:.0%}'
-        ' of the training side.',
-        '',
-        format_tables(results),
-        '## Splits (images)',
-        '',
+        ' of the training side.', '',
+        format_tables(results), '## Splits (images)', '',
         '| protocol/split | fit | holdout | val | fit sequences | val sequences |',
-        '|---|---|---|---|---|---|',
-    ]
+        '|---|---|---|---|---|---|']
     for key, split in results.get('splits', {}).items():
-        lines.append(
-            f'| {key} | {split["fit"]} | {split["holdout"]} | {split["val"]} | '
-            f'{split.get("fit_sequences", "")} | {split.get("val_sequences", "")} |'
-        )
+        lines.append(f'| {key} | {split["fit"]} | {split["holdout"]} | {split["val"]} | '
+                     f'{split.get("fit_sequences", "")} | {split.get("val_sequences", "")} |')
     if results.get('renderers'):
-        lines += [
-            '',
-            '## Renderers (fine-tuned per split on synthetic scenes textured with patches of its fit images)',
-            '',
-            '| protocol/split | base | iterations | synthetic views | wall s | sha256 |',
-            '|---|---|---|---|---|---|',
-        ]
+        lines += ['', '## Renderers (fine-tuned per split on synthetic scenes textured with '
+                  'patches of its fit images)', '',
+                  '| protocol/split | base | iterations | synthetic views | wall s | sha256 |',
+                  '|---|---|---|---|---|---|']
         for key, adapted in results['renderers'].items():
             base = Path(adapted.get('base') or (study.get('renderer') or {}).get('base', '?')).name
             synthetic = adapted['synthetic']
-            lines.append(
-                f'| {key} | {base} | {adapted["iters"]} | {synthetic["scenes"]} scenes '
-                f'x {synthetic["views"]} at {synthetic["size"]} px | '
-                f'{adapted["wall_s"]} | {adapted["sha256"][:12]} |'
-            )
+            lines.append(f'| {key} | {base} | {adapted["iters"]} | {synthetic["scenes"]} scenes '
+                         f'x {synthetic["views"]} at {synthetic["size"]} px | '
+                         f'{adapted["wall_s"]} | {adapted["sha256"][:12]} |')
     if results.get('views'):
-        lines += [
-            '',
-            '## Rendered views (of the fit images only)',
-            '',
-            '| protocol/split | sources | views | boxes kept | boxes dropped | wall s |',
-            '|---|---|---|---|---|---|',
-        ]
+        lines += ['', '## Rendered views (of the fit images only)', '',
+                  '| protocol/split | sources | views | boxes kept | boxes dropped | wall s |',
+                  '|---|---|---|---|---|---|']
         for key, views in results['views'].items():
             dropped = ', '.join(f'{k} {v}' for k, v in views['boxes_dropped'].items()) or '0'
-            lines.append(
-                f'| {key} | {views["sources"]} | {views["views"]} | '
-                f'{views["boxes_kept"]} | {dropped} | {views["wall_s"]} |'
-            )
+            lines.append(f'| {key} | {views["sources"]} | {views["views"]} | '
+                         f'{views["boxes_kept"]} | {dropped} | {views["wall_s"]} |')
     runs = [run for run in results.get('runs', {}).values() if is_finished(run)]
     run_hours = sum(run['train_wall_s'] + run['test_wall_s'] for run in runs) / 3600
     render_minutes = sum(views['wall_s'] for views in results.get('views', {}).values()) / 60
-    lines += [
-        '',
-        f'Wall time: {run_hours:.2f} h training + testing ({len(runs)} runs), '
-        f'{render_minutes:.1f} min rendering (last session '
-        f'{study.get("session_wall_s", 0):.0f} s end to end).',
-        '',
-    ]
+    lines += ['', f'Wall time: {run_hours:.2f} h training + testing ({len(runs)} runs), '
+              f'{render_minutes:.1f} min rendering (last session '
+              f'{study.get("session_wall_s", 0):.0f} s end to end).', '']
     return '\n'.join(lines)
 
 
@@ -192,12 +144,12 @@ def plot_results(results: dict, png_path: Path) -> None:
     """Grouped bars: AP and AP50 per protocol and split, one bar per arm (mean over seeds,
     each seed a dot)."""
     import matplotlib
-
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
     groups = group_runs(results)
-    clusters = sorted({key[:3] for key in groups}, key=lambda k: group_order(k + (REFERENCE_ARM,)))
+    clusters = sorted({key[:3] for key in groups},
+                      key=lambda k: group_order(k + (REFERENCE_ARM,)))
     arms = [arm for arm in ARMS if any(key[3] == arm for key in groups)]
     figure, axes = plt.subplots(1, 2, figsize=(max(6.0, 1.6 * len(clusters) + 3), 3.6))
     width = 0.8 / max(1, len(arms))
@@ -205,18 +157,20 @@ def plot_results(results: dict, png_path: Path) -> None:
         top = 1.0
         for index, arm in enumerate(arms):
             for position, cluster in enumerate(clusters):
-                records = groups.get(cluster + (arm,), [])
+                records = groups.get(cluster + (arm, ), [])
                 values = [r['metrics'][metric] for r in records]
                 if not values:
                     continue
                 x = position + (index - (len(arms) - 1) / 2) * width
                 mean = sum(values) / len(values)
-                axis.bar(x, mean, width, color=f'C{index}', label=ARMS[arm].label if position == 0 else None)
+                axis.bar(x, mean, width, color=f'C{index}',
+                         label=ARMS[arm].label if position == 0 else None)
                 axis.plot([x] * len(values), values, 'k.', markersize=4)
                 axis.annotate(f'{mean:.1f}', (x, mean), ha='center', va='bottom', fontsize=7)
                 top = max([top, *values])
         axis.set_xticks(range(len(clusters)))
-        axis.set_xticklabels([f'{protocol}\n{split_label(split)}' for _, protocol, split in clusters])
+        axis.set_xticklabels([f'{protocol}\n{split_label(split)}'
+                              for _, protocol, split in clusters])
         axis.set_ylim(0, top * 1.15)
         axis.set_ylabel(f'{metric} (%)')
         axis.set_title(f'{metric} on the reported split')
@@ -232,3 +186,4 @@ def write_outputs(results: dict, out: Path) -> None:
     results_store.update_results)."""
     atomic_write_text(out / 'results.md', format_report(results))
     plot_results(results, out / 'results.png')
+

@@ -1,6 +1,5 @@
 """OUT/results.json and the study's other JSON files: read with clear errors, written
 atomically, and results updated under a lock so that concurrent workers keep each other's."""
-
 from __future__ import annotations
 
 import json

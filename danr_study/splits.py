@@ -1,6 +1,5 @@
 """The study's split files: per protocol and train:val ratio a fit / holdout / val file under
 OUT/splits/<protocol>/ (danr_renderer.data.splits), never in the data folder."""
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,14 +21,16 @@ SMOKE_IMAGES = {'fit': 12, 'holdout': 4, 'val': 8}
 
 def spread_subset(images: list[dict], count: int, annotated_ids: set) -> list[dict]:
     """`count` annotated images spread evenly over `images` sorted by id (all if fewer)."""
-    candidates = sorted((image for image in images if image['id'] in annotated_ids), key=lambda image: image['id'])
+    candidates = sorted((image for image in images if image['id'] in annotated_ids),
+                        key=lambda image: image['id'])
     if len(candidates) <= count:
         return candidates
     step = len(candidates) / count
     return [candidates[int(i * step)] for i in range(count)]
 
 
-def make_splits(ann_file: Path, splits_dir: Path, protocol: str, tags: list[str], smoke: bool) -> dict:
+def make_splits(ann_file: Path, splits_dir: Path, protocol: str, tags: list[str],
+                smoke: bool) -> dict:
     """Write the split files of one protocol; returns {tag: {'fit'|'holdout'|'val': Path}}.
 
     Smoke: the full splits go to splits_dir/full/ and spread subsets of each part
@@ -39,7 +40,8 @@ def make_splits(ann_file: Path, splits_dir: Path, protocol: str, tags: list[str]
     ratios = [tuple(int(n) for n in tag.split('of')) for tag in tags]
     try:
         coco = read_coco_document(ann_file)
-        splits = plan_splits(coco['images'], ratios, SPLIT_SEED, group_key, HOLDOUT_FRACTION, order_key)
+        splits = plan_splits(coco['images'], ratios, SPLIT_SEED, group_key, HOLDOUT_FRACTION,
+                             order_key)
     except (CocoFormatError, ValueError) as error:
         raise StudyError(f'splitting {ann_file} ({protocol} protocol): {error}') from None
     write_splits(coco, splits, full_dir)

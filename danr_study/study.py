@@ -1,7 +1,6 @@
 """The whole study: check the inputs, write the splits, prepare each split's views, train and
 test every pending run, record the session and write the report. Several workers may share one
 --out: each split's views and each run are claimed with a file lock (see locks)."""
-
 from __future__ import annotations
 
 import shlex
@@ -38,28 +37,20 @@ def check_inputs(options: StudyOptions) -> None:
         raise StudyError(f'--data-root {data_root}: needs annotations.json and images/')
     out = options.out.resolve()
     if out == data_root.resolve() or data_root.resolve() in out.parents:
-        raise StudyError(
-            f'--out {options.out} is inside the data folder {data_root}, which is '
-            'never written to; choose another --out'
-        )
+        raise StudyError(f'--out {options.out} is inside the data folder {data_root}, which is '
+                         'never written to; choose another --out')
     if options.uses_views('danr') and not options.renderer.is_file():
-        raise StudyError(
-            f'--renderer {options.renderer} not found: the +Aug arm needs a '
-            'renderer checkpoint (tools/train.py configs/renderer/..., or drop '
-            '--arms aug)'
-        )
+        raise StudyError(f'--renderer {options.renderer} not found: the +Aug arm needs a '
+                         'renderer checkpoint (tools/train.py configs/renderer/..., or drop '
+                         '--arms aug)')
 
 
 def renderer_record(options: StudyOptions) -> dict | None:
     """What the DANR views depend on (base checkpoint hash, canvas, adaptation), if used."""
     if not options.uses_views('danr'):
         return None
-    return dict(
-        base=str(options.renderer),
-        base_sha256=file_sha256(options.renderer),
-        render_size=options.render_size,
-        adapt_iters=options.adapt_iters,
-    )
+    return dict(base=str(options.renderer), base_sha256=file_sha256(options.renderer),
+                render_size=options.render_size, adapt_iters=options.adapt_iters)
 
 
 def write_all_splits(options: StudyOptions, results_path) -> dict:
@@ -67,27 +58,21 @@ def write_all_splits(options: StudyOptions, results_path) -> dict:
     files = {}
     with file_lock(options.out / 'splits.lock', wait=True):
         for protocol in options.protocols:
-            split_files = make_splits(
-                options.data_root / 'annotations.json',
-                options.out / 'splits' / protocol,
-                protocol,
-                options.splits,
-                options.smoke,
-            )
+            split_files = make_splits(options.data_root / 'annotations.json',
+                                      options.out / 'splits' / protocol, protocol,
+                                      options.splits, options.smoke)
             for tag, parts in split_files.items():
                 files[(protocol, tag)] = parts
-                update_results(results_path, ('splits', f'{protocol}/{tag}'), describe_split(parts))
+                update_results(results_path, ('splits', f'{protocol}/{tag}'),
+                               describe_split(parts))
     return files
 
 
 def report_run(label: str, record: dict) -> None:
     metrics = record['metrics']
-    print(
-        f'{label} {record["key"]}: AP {fmt(metrics["AP"])} AP50 {fmt(metrics["AP50"])} '
-        f'(best holdout iter {record["best_iter"]}; train {record["train_wall_s"]:.0f} s, '
-        f'test {record["test_wall_s"]:.0f} s)',
-        flush=True,
-    )
+    print(f'{label} {record["key"]}: AP {fmt(metrics["AP"])} AP50 {fmt(metrics["AP50"])} '
+          f'(best holdout iter {record["best_iter"]}; train {record["train_wall_s"]:.0f} s, '
+          f'test {record["test_wall_s"]:.0f} s)', flush=True)
 
 
 def run_study(options: StudyOptions, command: str) -> dict:
@@ -98,16 +83,14 @@ def run_study(options: StudyOptions, command: str) -> dict:
     renderer = renderer_record(options)
     out = options.out
     results_path = out / 'results.json'
-    runs = plan_runs(options.backbone, options.protocols, options.splits, options.arms, options.seeds)
+    runs = plan_runs(options.backbone, options.protocols, options.splits, options.arms,
+                     options.seeds)
     expected = {run.key: run_settings(run, settings, renderer) for run in runs}
     todo = pending_runs(runs, read_results(results_path), expected)
-    print(
-        f'indoor study: {len(runs)} runs, {len(runs) - len(todo)} already done, {len(todo)} to do; output {out}',
-        flush=True,
-    )
+    print(f'indoor study: {len(runs)} runs, {len(runs) - len(todo)} already done, '
+          f'{len(todo)} to do; output {out}', flush=True)
     if todo and renderer is not None:
         import torch
-
         torch.set_num_threads(options.threads)
     files = write_all_splits(options, results_path)
 
@@ -117,37 +100,24 @@ def run_study(options: StudyOptions, command: str) -> dict:
     for wait in (False, True):
         deferred = []
         for run in queue:
-            if not run_with_views(
-                run,
-                options,
-                settings=expected[run.key],
-                files=files,
-                prepared=prepared,
-                results_path=results_path,
-                wait=wait,
-                label=f'[{todo.index(run) + 1}/{len(todo)}]',
-            ):
+            if not run_with_views(run, options, settings=expected[run.key], files=files,
+                                  prepared=prepared, results_path=results_path, wait=wait,
+                                  label=f'[{todo.index(run) + 1}/{len(todo)}]'):
                 deferred.append(run)
         queue = deferred
     wall = round(time.perf_counter() - started, 1)
     # Every worker's command stays on record; 'study' holds the newest session.
     update_results(results_path, ('sessions', command), dict(session_wall_s=wall))
-    study = dict(
-        command=command,
-        backbone=options.backbone,
-        settings=settings,
-        renderer=renderer,
-        data_root=str(options.data_root.resolve()),
-        session_wall_s=wall,
-    )
+    study = dict(command=command, backbone=options.backbone, settings=settings,
+                 renderer=renderer, data_root=str(options.data_root.resolve()),
+                 session_wall_s=wall)
     results = update_results(results_path, ('study',), study)
     write_outputs(results, out)
     return results
 
 
-def run_with_views(
-    run: Run, options: StudyOptions, settings: dict, files: dict, prepared: set, results_path, wait: bool, label: str
-) -> bool:
+def run_with_views(run: Run, options: StudyOptions, settings: dict, files: dict, prepared: set,
+                   results_path, wait: bool, label: str) -> bool:
     """Prepare the run's views (once per split and kind) and train/test it; False when its
     views are held by another worker and `wait` is False."""
     parts = files[(run.protocol, run.split)]
@@ -156,11 +126,13 @@ def run_with_views(
     if kind is not None:
         maker = VIEW_MAKERS[kind]
         if (kind, run.protocol, run.split) not in prepared:
-            if not maker.prepare(options, run.protocol, run.split, parts['fit'], results_path, wait):
+            if not maker.prepare(options, run.protocol, run.split, parts['fit'], results_path,
+                                 wait):
                 return False
             prepared.add((kind, run.protocol, run.split))
         folder = maker.folder(options.out, run.protocol, run.split)
-    record = run_one(run, options.out, options.data_root, options.threads, settings, parts, folder, results_path, label)
+    record = run_one(run, options.out, options.data_root, options.threads, settings, parts,
+                     folder, results_path, label)
     if record is not None:
         report_run(label, record)
     return True

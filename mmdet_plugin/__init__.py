@@ -5,7 +5,6 @@ Use from a config with
 The renderer's training components live in the separate package ``danr_mmengine`` (MMEngine
 alone, no mmdet), which the renderer configs import.
 """
-
 from .danr_dataset import DANRAugmentedDataset, DANRRenderedCocoDataset
 from .efficientnet_lite import EfficientNetLite0
 from .keypoint_mixup import KeypointMixUp
@@ -16,14 +15,7 @@ from .weighted_centernet_head import WeightedCenterNetHead
 from .weighted_focal_loss import WeightedGaussianFocalLoss
 
 __all__ = [
-    'DANRAugmentedDataset',
-    'DANRRenderedCocoDataset',
-    'DANRViewEpochHook',
-    'EfficientNetLite0',
-    'KeepGtWeightsAligned',
-    'KeypointMixUp',
-    'PackDetInputsWithWeights',
-    'ReviewAUCMetric',
-    'WeightedCenterNetHead',
-    'WeightedGaussianFocalLoss',
+    'DANRAugmentedDataset', 'DANRRenderedCocoDataset', 'DANRViewEpochHook', 'EfficientNetLite0',
+    'KeepGtWeightsAligned', 'KeypointMixUp', 'PackDetInputsWithWeights', 'ReviewAUCMetric',
+    'WeightedCenterNetHead', 'WeightedGaussianFocalLoss',
 ]

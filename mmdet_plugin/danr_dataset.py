@@ -1,5 +1,4 @@
 """Training set of original images plus their DANR-rendered views (paper sections 4.4-4.5)."""
-
 import copy
 from collections import defaultdict
 from typing import Dict, List, Sequence, Tuple, Union
@@ -28,11 +27,9 @@ class DANRRenderedCocoDataset(CocoDataset):
         img_info = raw_data_info['raw_img_info']
         provenance = img_info.get('danr')
         if not isinstance(provenance, dict) or any(k not in provenance for k in DANR_KEYS):
-            raise ValueError(
-                f'{self.ann_file}: image {img_info["img_id"]} '
-                f'({img_info.get("file_name")}) needs a "danr" entry with keys '
-                f'{DANR_KEYS}, got {provenance!r}'
-            )
+            raise ValueError(f'{self.ann_file}: image {img_info["img_id"]} '
+                             f'({img_info.get("file_name")}) needs a "danr" entry with keys '
+                             f'{DANR_KEYS}, got {provenance!r}')
         data_info = super().parse_data_info(raw_data_info)
         data_info['danr'] = copy.deepcopy(provenance)
         return data_info
@@ -43,11 +40,8 @@ def rendered_dataset_type(requested: Union[str, type, None]) -> Union[str, type]
     DANRRenderedCocoDataset, which keeps the ``danr`` provenance the split rule needs."""
     if requested in (None, 'CocoDataset', CocoDataset):
         if requested is not None:
-            print_log(
-                'DANRAugmentedDataset: reading the rendered set with '
-                'DANRRenderedCocoDataset to keep its danr provenance',
-                logger='current',
-            )
+            print_log('DANRAugmentedDataset: reading the rendered set with '
+                      'DANRRenderedCocoDataset to keep its danr provenance', logger='current')
         return 'DANRRenderedCocoDataset'
     return requested
 
@@ -92,17 +86,10 @@ class DANRAugmentedDataset(BaseDataset):
     like epoch 0.
     """
 
-    def __init__(
-        self,
-        original: Union[dict, BaseDataset],
-        rendered: Union[dict, BaseDataset],
-        views: str = 'all',
-        seed: int = 0,
-        pipeline: Sequence = (),
-        test_mode: bool = False,
-        lazy_init: bool = False,
-        max_refetch: int = 1000,
-    ) -> None:
+    def __init__(self, original: Union[dict, BaseDataset], rendered: Union[dict, BaseDataset],
+                 views: str = 'all', seed: int = 0, pipeline: Sequence = (),
+                 test_mode: bool = False, lazy_init: bool = False,
+                 max_refetch: int = 1000) -> None:
         if views not in ('all', 'one'):
             raise ValueError(f"DANRAugmentedDataset: views must be 'all' or 'one', got {views!r}")
         self.views = views
@@ -110,22 +97,16 @@ class DANRAugmentedDataset(BaseDataset):
         self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
         self.original = build_lazily(original, 'CocoDataset')
         if isinstance(rendered, dict):
-            rendered = dict(
-                rendered,
-                type=rendered_dataset_type(rendered.get('type')),
-                metainfo=rendered.get('metainfo', self.original.metainfo),
-            )
+            rendered = dict(rendered, type=rendered_dataset_type(rendered.get('type')),
+                            metainfo=rendered.get('metainfo', self.original.metainfo))
         self.rendered = build_lazily(rendered, 'DANRRenderedCocoDataset')
         original_classes = tuple(self.original.metainfo.get('classes', ()))
         rendered_classes = tuple(self.rendered.metainfo.get('classes', ()))
         if original_classes != rendered_classes:
-            raise ValueError(
-                f'DANRAugmentedDataset: rendered classes {rendered_classes} differ '
-                f'from original classes {original_classes}'
-            )
-        super().__init__(
-            pipeline=list(pipeline), test_mode=test_mode, lazy_init=True, serialize_data=False, max_refetch=max_refetch
-        )
+            raise ValueError(f'DANRAugmentedDataset: rendered classes {rendered_classes} differ '
+                             f'from original classes {original_classes}')
+        super().__init__(pipeline=list(pipeline), test_mode=test_mode, lazy_init=True,
+                         serialize_data=False, max_refetch=max_refetch)
         self._metainfo = self.original.metainfo
         if not lazy_init:
             self.full_init()
@@ -142,26 +123,23 @@ class DANRAugmentedDataset(BaseDataset):
         for index in range(len(self.rendered)):
             provenance = self.rendered.get_data_info(index).get('danr')
             if provenance is None:
-                raise ValueError(
-                    'DANRAugmentedDataset: the rendered dataset must keep the '
-                    "'danr' provenance (use DANRRenderedCocoDataset)"
-                )
+                raise ValueError('DANRAugmentedDataset: the rendered dataset must keep the '
+                                 "'danr' provenance (use DANRRenderedCocoDataset)")
             source = provenance['source_image_id']
             if source in split_ids:
                 views_by_source[source].append((provenance['view_index'], index))
             else:
                 excluded += 1
         self.source_ids = np.array(sorted(views_by_source), dtype=np.int64)
-        self.views_of_source = [np.array([i for _, i in sorted(views_by_source[s])]) for s in self.source_ids]
-        self.all_views = np.concatenate(self.views_of_source) if self.views_of_source else np.zeros(0, dtype=np.int64)
+        self.views_of_source = [np.array([i for _, i in sorted(views_by_source[s])])
+                                for s in self.source_ids]
+        self.all_views = (np.concatenate(self.views_of_source) if self.views_of_source
+                          else np.zeros(0, dtype=np.int64))
         self._num_original = len(self.original)
-        print_log(
-            f'DANRAugmentedDataset: {self._num_original} originals, '
-            f'{len(self.all_views)} views of {len(self.source_ids)} of them '
-            f'(views={self.views!r}), {excluded} views of images outside the split '
-            'left out',
-            logger='current',
-        )
+        print_log(f'DANRAugmentedDataset: {self._num_original} originals, '
+                  f'{len(self.all_views)} views of {len(self.source_ids)} of them '
+                  f'(views={self.views!r}), {excluded} views of images outside the split '
+                  'left out', logger='current')
         self._fully_initialized = True
 
     def set_epoch(self, epoch: int) -> None:

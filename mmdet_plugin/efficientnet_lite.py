@@ -29,7 +29,6 @@ index  stride  channels  made by
 4      32      1280      ``_conv_head`` + ``_bn1`` (the classifier's feature map)
 =====  ======  ========  ==========================================
 """
-
 import importlib.util
 import math
 from pathlib import Path
@@ -43,15 +42,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 
 # (expand_ratio, kernel, stride, repeats, out_channels) of the seven EfficientNet-B0 stages
-LITE0_STAGES = (
-    (1, 3, 1, 1, 16),
-    (6, 3, 2, 2, 24),
-    (6, 5, 2, 2, 40),
-    (6, 3, 2, 3, 80),
-    (6, 5, 1, 3, 112),
-    (6, 5, 2, 4, 192),
-    (6, 3, 1, 1, 320),
-)
+LITE0_STAGES = ((1, 3, 1, 1, 16), (6, 3, 2, 2, 24), (6, 5, 2, 2, 40), (6, 3, 2, 3, 80),
+                (6, 5, 1, 3, 112), (6, 5, 2, 4, 192), (6, 3, 1, 1, 320))
 STEM_CHANNELS = 32
 HEAD_CHANNELS = 1280
 NUM_IMAGENET_CLASSES = 1000
@@ -88,16 +80,20 @@ class TFSamePadConv2d(nn.Conv2d):
 
     def forward(self, x: Tensor) -> Tensor:
         pads = []
-        for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
+        for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size),
+                              reversed(self.stride)):
             total = max((math.ceil(size / s) - 1) * s + k - size, 0)
             pads += [total // 2, total - total // 2]
-        return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0,
+                        self.dilation, self.groups)
 
 
-def tf_same_conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1) -> nn.Conv2d:
+def tf_same_conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1,
+                 groups: int = 1) -> nn.Conv2d:
     """Bias-free conv with TF "SAME" padding; for stride 1 and odd k that is padding k // 2."""
     if stride == 1:
-        return nn.Conv2d(in_channels, out_channels, kernel, 1, kernel // 2, groups=groups, bias=False)
+        return nn.Conv2d(in_channels, out_channels, kernel, 1, kernel // 2, groups=groups,
+                         bias=False)
     return TFSamePadConv2d(in_channels, out_channels, kernel, stride, groups=groups, bias=False)
 
 
@@ -113,7 +109,8 @@ class MBConvBlock(nn.Module):
     and C_in == C_out.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, expand_ratio: int, kernel: int, stride: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int, expand_ratio: int, kernel: int,
+                 stride: int) -> None:
         super().__init__()
         hidden = in_channels * expand_ratio
         if expand_ratio != 1:
@@ -140,7 +137,8 @@ def build_lite0_blocks() -> nn.ModuleList:
     in_channels = STEM_CHANNELS
     for expand_ratio, kernel, stride, repeats, out_channels in LITE0_STAGES:
         for repeat in range(repeats):
-            blocks.append(MBConvBlock(in_channels, out_channels, expand_ratio, kernel, stride if repeat == 0 else 1))
+            blocks.append(MBConvBlock(in_channels, out_channels, expand_ratio, kernel,
+                                      stride if repeat == 0 else 1))
             in_channels = out_channels
     return nn.ModuleList(blocks)
 
@@ -156,10 +154,10 @@ def read_lite0_checkpoint(checkpoint: str) -> Tuple[Dict[str, Tensor], Dict[str,
     state = loaded.get('state_dict', loaded) if isinstance(loaded, dict) else None
     if not isinstance(state, dict):
         raise ValueError(f'{checkpoint}: expected a state_dict, got {type(loaded).__name__}')
-    classifier = {
-        key[len(CLASSIFIER_PREFIX) :]: value for key, value in state.items() if key.startswith(CLASSIFIER_PREFIX)
-    }
-    backbone = {key: value for key, value in state.items() if not key.startswith(CLASSIFIER_PREFIX)}
+    classifier = {key[len(CLASSIFIER_PREFIX):]: value for key, value in state.items()
+                  if key.startswith(CLASSIFIER_PREFIX)}
+    backbone = {key: value for key, value in state.items()
+                if not key.startswith(CLASSIFIER_PREFIX)}
     expected = {'weight': (NUM_IMAGENET_CLASSES, HEAD_CHANNELS), 'bias': (NUM_IMAGENET_CLASSES,)}
     shapes = {key: tuple(value.shape) for key, value in classifier.items()}
     if classifier and shapes != expected:
@@ -191,27 +189,19 @@ class EfficientNetLite0(BaseModule):
     increasing level order.
     """
 
-    def __init__(
-        self,
-        out_indices: Sequence[int] = (0, 1, 2, 3),
-        frozen_stages: int = -1,
-        norm_eval: bool = False,
-        init_cfg: Optional[dict] = None,
-    ) -> None:
+    def __init__(self, out_indices: Sequence[int] = (0, 1, 2, 3), frozen_stages: int = -1,
+                 norm_eval: bool = False, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         out_indices = tuple(sorted(set(out_indices)))
         if not out_indices or not set(out_indices) <= set(range(len(LEVEL_CHANNELS))):
-            raise ValueError(
-                f'EfficientNetLite0: out_indices {out_indices} must be a '
-                f'non-empty subset of 0..{len(LEVEL_CHANNELS) - 1}'
-            )
+            raise ValueError(f'EfficientNetLite0: out_indices {out_indices} must be a '
+                             f'non-empty subset of 0..{len(LEVEL_CHANNELS) - 1}')
         if not -1 <= frozen_stages <= len(LEVEL_CHANNELS):
-            raise ValueError(f'EfficientNetLite0: frozen_stages {frozen_stages} must be in -1..{len(LEVEL_CHANNELS)}')
+            raise ValueError(f'EfficientNetLite0: frozen_stages {frozen_stages} must be in '
+                             f'-1..{len(LEVEL_CHANNELS)}')
         if self.loads_lite0_checkpoint() and set(init_cfg) != {'type', 'checkpoint'}:
-            raise ValueError(
-                f"EfficientNetLite0: a 'Pretrained' init_cfg takes exactly the keys "
-                f"'type' and 'checkpoint', got {init_cfg}"
-            )
+            raise ValueError(f"EfficientNetLite0: a 'Pretrained' init_cfg takes exactly the keys "
+                             f"'type' and 'checkpoint', got {init_cfg}")
         self.out_indices = out_indices
         self.out_channels = tuple(LEVEL_CHANNELS[i] for i in out_indices)
         self.frozen_stages = frozen_stages
@@ -229,7 +219,7 @@ class EfficientNetLite0(BaseModule):
         if level == HEAD_LEVEL:
             return nn.ModuleList([self._conv_head, self._bn1])
         first = LEVEL_LAST_BLOCK[level - 1] + 1 if level > 0 else 0
-        return self._blocks[first : LEVEL_LAST_BLOCK[level] + 1]
+        return self._blocks[first:LEVEL_LAST_BLOCK[level] + 1]
 
     def frozen_modules(self) -> nn.ModuleList:
         """Stem and levels under ``frozen_stages``, plus the head when it is not an output."""

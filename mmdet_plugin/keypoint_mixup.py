@@ -1,5 +1,4 @@
 """Keypoint-based image mixup (paper section 3.4) as an MMDetection transform."""
-
 from typing import Tuple
 
 import mmcv
@@ -13,18 +12,14 @@ def box_weights(results: dict, owner: str) -> np.ndarray:
     """Per-box weights of ``results``: its ``gt_weights`` or ones, (N,) float32."""
     boxes = results['gt_bboxes']
     if not isinstance(boxes, BaseBoxes):
-        raise TypeError(
-            f'KeypointMixUp: gt_bboxes of the {owner} image must be mmdet '
-            f'BaseBoxes (LoadAnnotations with box_type="hbox"), got {type(boxes)}'
-        )
+        raise TypeError(f'KeypointMixUp: gt_bboxes of the {owner} image must be mmdet '
+                        f'BaseBoxes (LoadAnnotations with box_type="hbox"), got {type(boxes)}')
     if 'gt_weights' not in results:
         return np.ones(len(boxes), dtype=np.float32)
     weights = np.asarray(results['gt_weights'], dtype=np.float32)
     if weights.shape != (len(boxes),):
-        raise ValueError(
-            f'KeypointMixUp: gt_weights of the {owner} image has shape '
-            f'{weights.shape}, expected ({len(boxes)},) to match gt_bboxes'
-        )
+        raise ValueError(f'KeypointMixUp: gt_weights of the {owner} image has shape '
+                         f'{weights.shape}, expected ({len(boxes)},) to match gt_bboxes')
     return weights
 
 
@@ -92,10 +87,8 @@ class KeypointMixUp(BaseTransform):
         weights_a = box_weights(results, 'first')
         mix_results = results.get('mix_results')
         if not mix_results or len(mix_results) != 1:
-            raise ValueError(
-                'KeypointMixUp needs exactly one image in results["mix_results"]; '
-                'put it in the pipeline of a MultiImageMixDataset'
-            )
+            raise ValueError('KeypointMixUp needs exactly one image in results["mix_results"]; '
+                             'put it in the pipeline of a MultiImageMixDataset')
         if np.random.rand() >= self.prob:
             results['gt_weights'] = weights_a
             return results
@@ -105,15 +98,15 @@ class KeypointMixUp(BaseTransform):
         weights_b = box_weights(other, 'mixed-in')
         image_a = results['img']
         if image_a.shape[2:] != other['img'].shape[2:]:
-            raise ValueError(
-                f'KeypointMixUp: images have different channel layouts {image_a.shape} and {other["img"].shape}'
-            )
+            raise ValueError(f'KeypointMixUp: images have different channel layouts '
+                             f'{image_a.shape} and {other["img"].shape}')
         height, width = image_a.shape[:2]
         image_b, scale_x, scale_y = fit_into(other['img'], height, width)
         boxes_b = other['gt_bboxes'].clone()
         boxes_b.rescale_((scale_x, scale_y))
 
-        results['img'] = lam * image_a.astype(np.float32) + (1.0 - lam) * image_b.astype(np.float32)
+        results['img'] = (lam * image_a.astype(np.float32)
+                          + (1.0 - lam) * image_b.astype(np.float32))
         results['img_shape'] = (height, width)
         results['gt_bboxes'] = results['gt_bboxes'].cat([results['gt_bboxes'], boxes_b])
         for key in ('gt_bboxes_labels', 'gt_ignore_flags'):
@@ -121,7 +114,8 @@ class KeypointMixUp(BaseTransform):
                 if key not in other:
                     raise KeyError(f'KeypointMixUp: the mixed-in image lacks {key}')
                 results[key] = np.concatenate([results[key], other[key]])
-        results['gt_weights'] = np.concatenate([lam * weights_a, (1.0 - lam) * weights_b]).astype(np.float32)
+        results['gt_weights'] = np.concatenate(
+            [lam * weights_a, (1.0 - lam) * weights_b]).astype(np.float32)
         return results
 
     def __repr__(self) -> str:

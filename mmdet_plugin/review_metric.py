@@ -1,5 +1,4 @@
 """Image-level review metric of the paper's ICR experiments (section 4.2, Table 8)."""
-
 import logging
 from typing import Sequence
 
@@ -31,7 +30,8 @@ def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
     thresholds = np.unique(scores)[::-1]
     all_sorted, positives_sorted = np.sort(scores), np.sort(scores[positive])
     flagged = len(all_sorted) - np.searchsorted(all_sorted, thresholds, side='left')
-    true_positives = len(positives_sorted) - np.searchsorted(positives_sorted, thresholds, side='left')
+    true_positives = (len(positives_sorted)
+                      - np.searchsorted(positives_sorted, thresholds, side='left'))
     precision = true_positives / flagged
     recall = true_positives / positive.sum()
     return float(np.sum(np.diff(recall, prepend=0.0) * precision))
@@ -63,11 +63,9 @@ class ReviewAUCMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             if 'gt_instances' not in sample:
-                raise KeyError(
-                    'ReviewAUCMetric: data sample of '
-                    f'{sample.get("img_path")} has no gt_instances; keep '
-                    'LoadAnnotations in the test pipeline'
-                )
+                raise KeyError('ReviewAUCMetric: data sample of '
+                               f'{sample.get("img_path")} has no gt_instances; keep '
+                               'LoadAnnotations in the test pipeline')
             scores = sample['pred_instances']['scores']
             score = float(scores.max()) if len(scores) else 0.0
             self.results.append((score, len(sample['gt_instances']['bboxes']) > 0))
@@ -83,10 +81,6 @@ class ReviewAUCMetric(BaseMetric):
         if num_positive:
             pr_auc = average_precision(scores, positive)
         if not (num_positive and num_negative):
-            print_log(
-                f'ReviewAUCMetric: {num_positive} positive and {num_negative} negative '
-                'images; undefined metrics are NaN',
-                logger='current',
-                level=logging.WARNING,
-            )
+            print_log(f'ReviewAUCMetric: {num_positive} positive and {num_negative} negative '
+                      'images; undefined metrics are NaN', logger='current', level=logging.WARNING)
         return dict(review_auc=review_auc, pr_auc=pr_auc)

@@ -1,5 +1,4 @@
 """Hook telling DANRAugmentedDataset which epoch is starting."""
-
 from typing import Iterator
 
 from mmdet.registry import HOOKS

@@ -9,7 +9,6 @@ CopyPaste. Resize, RandomFlip, Pad, PhotoMetricDistortion and Expand never drop 
 Either put box-dropping transforms before KeypointMixUp, or wrap each one placed after
 it in ``KeepGtWeightsAligned``. ``PackDetInputsWithWeights`` refuses misaligned weights.
 """
-
 from typing import Optional
 
 import numpy as np
@@ -25,8 +24,7 @@ def check_weights_aligned(results: dict, where: str) -> None:
             f'{where}: {len(results["gt_weights"])} gt_weights for '
             f'{len(results["gt_bboxes"])} gt_bboxes (image {results.get("img_path")}); a '
             'transform after KeypointMixUp dropped boxes without their weights: move it before '
-            'KeypointMixUp or wrap it in KeepGtWeightsAligned'
-        )
+            'KeypointMixUp or wrap it in KeepGtWeightsAligned')
 
 
 @TRANSFORMS.register_module()

@@ -1,5 +1,4 @@
 """CenterNet head trained on per-box weights (keypoint mixup, paper section 3.4)."""
-
 from typing import List, Optional, Tuple
 
 from mmdet.models.dense_heads import CenterNetHead
@@ -30,26 +29,20 @@ class WeightedCenterNetHead(CenterNetHead):
     WeightedGaussianFocalLoss (the default).
     """
 
-    def __init__(
-        self, *args, loss_center_heatmap: ConfigType = dict(type='WeightedGaussianFocalLoss', loss_weight=1.0), **kwargs
-    ) -> None:
+    def __init__(self, *args,
+                 loss_center_heatmap: ConfigType = dict(
+                     type='WeightedGaussianFocalLoss', loss_weight=1.0),
+                 **kwargs) -> None:
         super().__init__(*args, loss_center_heatmap=loss_center_heatmap, **kwargs)
         if not isinstance(self.loss_center_heatmap, WeightedGaussianFocalLoss):
-            raise TypeError(
-                'WeightedCenterNetHead: loss_center_heatmap must be '
-                "dict(type='WeightedGaussianFocalLoss', ...), got "
-                f'{type(self.loss_center_heatmap).__name__}'
-            )
+            raise TypeError('WeightedCenterNetHead: loss_center_heatmap must be '
+                            "dict(type='WeightedGaussianFocalLoss', ...), got "
+                            f'{type(self.loss_center_heatmap).__name__}')
 
-    def loss_by_feat(
-        self,
-        center_heatmap_preds: List[Tensor],
-        wh_preds: List[Tensor],
-        offset_preds: List[Tensor],
-        batch_gt_instances: InstanceList,
-        batch_img_metas: List[dict],
-        batch_gt_instances_ignore: OptInstanceList = None,
-    ) -> dict:
+    def loss_by_feat(self, center_heatmap_preds: List[Tensor], wh_preds: List[Tensor],
+                     offset_preds: List[Tensor], batch_gt_instances: InstanceList,
+                     batch_img_metas: List[dict],
+                     batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """Losses of the head; shapes as in CenterNetHead.loss_by_feat. Box weights
         come from ``gt_instances.weights`` (N,) when present, else ones."""
         if not len(center_heatmap_preds) == len(wh_preds) == len(offset_preds) == 1:
@@ -57,40 +50,27 @@ class WeightedCenterNetHead(CenterNetHead):
         center_heatmap_pred = center_heatmap_preds[0]
         gt_bboxes = [gt.bboxes for gt in batch_gt_instances]
         gt_labels = [gt.labels for gt in batch_gt_instances]
-        gt_weights = [
-            gt.weights if 'weights' in gt else gt.bboxes.new_ones(len(gt.bboxes)) for gt in batch_gt_instances
-        ]
+        gt_weights = [gt.weights if 'weights' in gt else gt.bboxes.new_ones(len(gt.bboxes))
+                      for gt in batch_gt_instances]
         targets, avg_factor = self.get_targets(
-            gt_bboxes,
-            gt_labels,
-            center_heatmap_pred.shape,
-            batch_img_metas[0]['batch_input_shape'],
-            gt_weights=gt_weights,
-        )
+            gt_bboxes, gt_labels, center_heatmap_pred.shape,
+            batch_img_metas[0]['batch_input_shape'], gt_weights=gt_weights)
 
         loss_center_heatmap = self.loss_center_heatmap(
-            center_heatmap_pred,
-            targets['center_heatmap_target'],
-            targets['center_heatmap_positive_weights'],
-            avg_factor=avg_factor,
-        )
+            center_heatmap_pred, targets['center_heatmap_target'],
+            targets['center_heatmap_positive_weights'], avg_factor=avg_factor)
         # wh and offset have 2 channels per positive, hence the doubled normaliser.
-        loss_wh = self.loss_wh(
-            wh_preds[0], targets['wh_target'], targets['wh_offset_target_weight'], avg_factor=avg_factor * 2
-        )
-        loss_offset = self.loss_offset(
-            offset_preds[0], targets['offset_target'], targets['wh_offset_target_weight'], avg_factor=avg_factor * 2
-        )
-        return dict(loss_center_heatmap=loss_center_heatmap, loss_wh=loss_wh, loss_offset=loss_offset)
+        loss_wh = self.loss_wh(wh_preds[0], targets['wh_target'],
+                               targets['wh_offset_target_weight'], avg_factor=avg_factor * 2)
+        loss_offset = self.loss_offset(offset_preds[0], targets['offset_target'],
+                                       targets['wh_offset_target_weight'],
+                                       avg_factor=avg_factor * 2)
+        return dict(loss_center_heatmap=loss_center_heatmap, loss_wh=loss_wh,
+                    loss_offset=loss_offset)
 
-    def get_targets(
-        self,
-        gt_bboxes: List[Tensor],
-        gt_labels: List[Tensor],
-        feat_shape: tuple,
-        img_shape: tuple,
-        gt_weights: Optional[List[Tensor]] = None,
-    ) -> Tuple[dict, Tensor]:
+    def get_targets(self, gt_bboxes: List[Tensor], gt_labels: List[Tensor],
+                    feat_shape: tuple, img_shape: tuple,
+                    gt_weights: Optional[List[Tensor]] = None) -> Tuple[dict, Tensor]:
         """Targets of a batch, CenterNetHead.get_targets extended with box weights.
 
         Args:
@@ -120,7 +100,8 @@ class WeightedCenterNetHead(CenterNetHead):
             boxes, labels = gt_bboxes[b], gt_labels[b]
             weights = boxes.new_ones(len(boxes)) if gt_weights is None else gt_weights[b]
             if len(weights) != len(boxes):
-                raise ValueError(f'WeightedCenterNetHead: image {b} has {len(weights)} weights for {len(boxes)} boxes')
+                raise ValueError(f'WeightedCenterNetHead: image {b} has {len(weights)} '
+                                 f'weights for {len(boxes)} boxes')
             centre_x = (boxes[:, 0] + boxes[:, 2]) * width_ratio / 2
             centre_y = (boxes[:, 1] + boxes[:, 3]) * height_ratio / 2
             for box, label, weight, cx, cy in zip(boxes, labels, weights, centre_x, centre_y):
@@ -139,11 +120,8 @@ class WeightedCenterNetHead(CenterNetHead):
                 wh_offset_weight[b, :, cy_int, cx_int] = weight
 
         avg_factor = positive_weights.sum().clamp(min=1)
-        targets = dict(
-            center_heatmap_target=heatmap,
-            center_heatmap_positive_weights=positive_weights,
-            wh_target=wh_target,
-            offset_target=offset_target,
-            wh_offset_target_weight=wh_offset_weight,
-        )
+        targets = dict(center_heatmap_target=heatmap,
+                       center_heatmap_positive_weights=positive_weights,
+                       wh_target=wh_target, offset_target=offset_target,
+                       wh_offset_target_weight=wh_offset_weight)
         return targets, avg_factor

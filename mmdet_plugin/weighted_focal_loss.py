@@ -1,5 +1,4 @@
 """Gaussian focal loss whose positives carry a weight (keypoint mixup, paper section 3.4)."""
-
 from typing import Optional
 
 import torch.nn as nn
@@ -9,20 +8,15 @@ from torch import Tensor
 
 
 @weighted_loss
-def weighted_gaussian_focal_loss(
-    pred: Tensor,
-    target: Tensor,
-    positive_weights: Tensor,
-    alpha: float = 2.0,
-    gamma: float = 4.0,
-    pos_weight: float = 1.0,
-    neg_weight: float = 1.0,
-) -> Tensor:
+def weighted_gaussian_focal_loss(pred: Tensor, target: Tensor, positive_weights: Tensor,
+                                 alpha: float = 2.0, gamma: float = 4.0,
+                                 pos_weight: float = 1.0, neg_weight: float = 1.0) -> Tensor:
     """Element-wise loss, all tensors (B, C, H, W); see WeightedGaussianFocalLoss."""
     eps = 1e-12
     negative_mask = positive_weights.eq(0)
     pos_loss = -(pred + eps).log() * (1 - pred).pow(alpha) * positive_weights
-    neg_loss = -(1 - pred + eps).log() * pred.pow(alpha) * (1 - target).pow(gamma) * negative_mask
+    neg_loss = (-(1 - pred + eps).log() * pred.pow(alpha)
+                * (1 - target).pow(gamma) * negative_mask)
     return pos_weight * pos_loss + neg_weight * neg_loss
 
 
@@ -48,15 +42,9 @@ class WeightedGaussianFocalLoss(nn.Module):
     neg_weight.
     """
 
-    def __init__(
-        self,
-        alpha: float = 2.0,
-        gamma: float = 4.0,
-        reduction: str = 'mean',
-        loss_weight: float = 1.0,
-        pos_weight: float = 1.0,
-        neg_weight: float = 1.0,
-    ) -> None:
+    def __init__(self, alpha: float = 2.0, gamma: float = 4.0, reduction: str = 'mean',
+                 loss_weight: float = 1.0, pos_weight: float = 1.0,
+                 neg_weight: float = 1.0) -> None:
         super().__init__()
         self.alpha = alpha
         self.gamma = gamma
@@ -65,28 +53,14 @@ class WeightedGaussianFocalLoss(nn.Module):
         self.pos_weight = pos_weight
         self.neg_weight = neg_weight
 
-    def forward(
-        self,
-        pred: Tensor,
-        target: Tensor,
-        positive_weights: Tensor,
-        weight: Optional[Tensor] = None,
-        avg_factor: Optional[float] = None,
-        reduction_override: Optional[str] = None,
-    ) -> Tensor:
+    def forward(self, pred: Tensor, target: Tensor, positive_weights: Tensor,
+                weight: Optional[Tensor] = None, avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> Tensor:
         """pred, target, positive_weights (and weight when given): (B, C, H, W)."""
         if reduction_override not in (None, 'none', 'mean', 'sum'):
             raise ValueError(f'WeightedGaussianFocalLoss: bad reduction {reduction_override!r}')
         reduction = reduction_override or self.reduction
         return self.loss_weight * weighted_gaussian_focal_loss(
-            pred,
-            target,
-            weight,
-            reduction=reduction,
-            avg_factor=avg_factor,
-            positive_weights=positive_weights,
-            alpha=self.alpha,
-            gamma=self.gamma,
-            pos_weight=self.pos_weight,
-            neg_weight=self.neg_weight,
-        )
+            pred, target, weight, reduction=reduction, avg_factor=avg_factor,
+            positive_weights=positive_weights, alpha=self.alpha, gamma=self.gamma,
+            pos_weight=self.pos_weight, neg_weight=self.neg_weight)

@@ -5,7 +5,6 @@
 
 Options and the pipeline: --help, or danr_study.cli (the study is the package danr_study).
 """
-
 import sys
 
 from danr_study.cli import main

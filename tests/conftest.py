@@ -1,5 +1,4 @@
 """Suite-wide settings and fixtures."""
-
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +28,8 @@ def run_tool():
     with text stdout/stderr. With check=True a failure shows the tool's stderr."""
 
     def run(script: str, *args, check: bool = True, env: dict | None = None):
-        completed = subprocess.run(
-            [sys.executable, str(REPO / script), *map(str, args)], cwd=REPO, capture_output=True, text=True, env=env
-        )
+        completed = subprocess.run([sys.executable, str(REPO / script), *map(str, args)], cwd=REPO,
+                                   capture_output=True, text=True, env=env)
         if check and completed.returncode != 0:
             raise AssertionError(f"{script} exited {completed.returncode}:\n{completed.stderr[-4000:]}")
         return completed

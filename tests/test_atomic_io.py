@@ -1,5 +1,4 @@
 """danr_renderer/atomic_io.py: content, failure safety, temporary names and file mode."""
-
 import json
 import os
 import stat
@@ -27,9 +26,8 @@ def test_text_is_utf8_with_newlines_kept_as_given(tmp_path):
     assert target.read_bytes() == b"caf\xc3\xa9 1\r\n2\n"
 
 
-@pytest.mark.parametrize(
-    "json_kwargs", [{}, {"indent": 1}, {"separators": (",", ":")}, {"sort_keys": True, "ensure_ascii": False}]
-)
+@pytest.mark.parametrize("json_kwargs", [{}, {"indent": 1}, {"separators": (",", ":")},
+                                         {"sort_keys": True, "ensure_ascii": False}])
 def test_json_bytes_equal_json_dumps_with_the_same_settings(tmp_path, json_kwargs):
     document = {"b": [1, 2.5, None], "a": {"name": "sof\u00e1"}}
     target = tmp_path / "doc.json"
@@ -120,8 +118,7 @@ def test_mode_is_what_plain_open_gives_under_the_umask(tmp_path, umask):
 
 
 def test_the_module_imports_only_the_standard_library():
-    code = (
-        "import sys, danr_renderer.atomic_io; print(sorted(m for m in ('cv2', 'numpy', 'torch') if m in sys.modules))"
-    )
+    code = ("import sys, danr_renderer.atomic_io; "
+            "print(sorted(m for m in ('cv2', 'numpy', 'torch') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -1,6 +1,5 @@
 """Render modes, border policies and calibrated cameras of the offline augmentation (issue 13):
 the library pieces on analytic cases, and every mode and option of the tool on tiny inputs."""
-
 import json
 import math
 
@@ -27,22 +26,15 @@ CLI = "tools/augment_dataset.py"
 def _tiny_renderer(seed: int = 0) -> NovelViewRenderer:
     torch.manual_seed(seed)
     return NovelViewRenderer(
-        feature_channels=8,
-        encoder_widths=(8,),
-        decoder_widths=(8,),
-        depth_base_channels=4,
-        depth_levels=1,
-        depth_max_channels=8,
-        splat_radius=1.5,
-        points_per_pixel=4,
+        feature_channels=8, encoder_widths=(8,), decoder_widths=(8,), depth_base_channels=4,
+        depth_levels=1, depth_max_channels=8, splat_radius=1.5, points_per_pixel=4,
     ).eval()
 
 
 def _textured(height: int = HEIGHT, width: int = WIDTH, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return cv2.resize(
-        rng.random((height // 4, width // 4, 3)).astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
-    )
+    return cv2.resize(rng.random((height // 4, width // 4, 3)).astype(np.float32), (width, height),
+                      interpolation=cv2.INTER_LINEAR)
 
 
 # ------------------------------------------------------------------------------ depth, composite
@@ -65,9 +57,8 @@ def test_composite_splat_shifts_the_source_by_focal_times_baseline_over_depth():
     K = torch.tensor([[fx, 0, WIDTH / 2], [0, fx, HEIGHT / 2], [0, 0, 1.0]])
     T = torch.tensor([[shift_px * z / fx, 0.0, 0.0]])  # u' = u - fx tx / z = u - 3
     colour, alpha = splat_source_pixels(rgb, torch.full((1, 1, HEIGHT, WIDTH), z), K, torch.eye(3)[None], T)
-    torch.testing.assert_close(
-        colour[0, :, :, 2 : WIDTH - shift_px - 2], rgb[0, :, :, 2 + shift_px : WIDTH - 2], atol=1e-5, rtol=0
-    )
+    torch.testing.assert_close(colour[0, :, :, 2:WIDTH - shift_px - 2],
+                               rgb[0, :, :, 2 + shift_px:WIDTH - 2], atol=1e-5, rtol=0)
     assert float(alpha[0, 0, :, -1].max()) == 0.0  # the revealed column on the right
 
 
@@ -131,36 +122,25 @@ def test_calibrated_intrinsics_move_boxes_as_the_geometry_says(grid):
     tx, ty = 0.2, -0.1
     side = carry_boxes(boxes, depth, frame, View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)), "object_plane", 0.5)
     np.testing.assert_allclose(side.boxes, boxes + [-fx * tx / z, -fy * ty / z] * 2, atol=1e-6)
-    default = carry_boxes(
-        boxes, depth, RenderFrame(HEIGHT, WIDTH, 16), View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)), "object_plane", 0.5
-    )
+    default = carry_boxes(boxes, depth, RenderFrame(HEIGHT, WIDTH, 16), View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)),
+                          "object_plane", 0.5)
     focal = (WIDTH / 2) / math.tan(math.radians(30))
     np.testing.assert_allclose(default.boxes, boxes + [-focal * tx / z, -focal * ty / z] * 2, atol=1e-6)
     tz = 1.0
     forward = carry_boxes(boxes, depth, frame, View(0, (0.0, 0.0, 0.0), (0.0, 0.0, tz)), "corners", 0.5)
     centre = np.array([cx, cy] * 2)
-    np.testing.assert_allclose(
-        forward.boxes, np.clip(centre + (boxes - centre) * z / (z - tz), 0, [WIDTH, HEIGHT] * 2), atol=1e-6
-    )
+    np.testing.assert_allclose(forward.boxes, np.clip(centre + (boxes - centre) * z / (z - tz), 0,
+                                                      [WIDTH, HEIGHT] * 2), atol=1e-6)
 
 
 # ------------------------------------------------------------------------------ render modes
-@pytest.mark.parametrize(
-    "mode,border",
-    [
-        ("composite", "inpaint"),
-        ("composite", "crop"),
-        ("composite", "black"),
-        ("canvas", "inpaint"),
-        ("canvas", "crop"),
-    ],
-)
+@pytest.mark.parametrize("mode,border", [("composite", "inpaint"), ("composite", "crop"), ("composite", "black"),
+                                         ("canvas", "inpaint"), ("canvas", "crop")])
 def test_every_mode_and_border_writes_source_size_views(mode, border):
     rgb, boxes = _textured(), np.array([[10.0, 8.0, 30.0, 28.0]])
     views = [View(0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)), View(1, (0.05, -0.1, 0.0), (0.0, 0.0, 0.3))]
-    rendered = render_image_views(
-        _tiny_renderer(), rgb, boxes, views, 24, 2, "object_plane", 0.5, mode=mode, border=border
-    )
+    rendered = render_image_views(_tiny_renderer(), rgb, boxes, views, 24, 2, "object_plane", 0.5,
+                                  mode=mode, border=border)
     for item in rendered:
         assert item.image.shape == (HEIGHT, WIDTH, 3) and item.image.dtype == np.uint8
         assert len(item.carried.drop_reasons) == 1
@@ -192,20 +172,11 @@ def _tiny_set(root):
         if index == 1:
             entry["intrinsics"] = [70.0, 70.0, 30.0, 18.0]
         images.append(entry)
-        annotations.append(
-            {
-                "id": index + 1,
-                "image_id": index + 1,
-                "category_id": 1,
-                "iscrowd": 0,
-                "bbox": [10, 8, 20, 20],
-                "area": 400,
-            }
-        )
+        annotations.append({"id": index + 1, "image_id": index + 1, "category_id": 1, "iscrowd": 0,
+                            "bbox": [10, 8, 20, 20], "area": 400})
     ann = root / "annotations.json"
-    ann.write_text(
-        json.dumps({"images": images, "annotations": annotations, "categories": [{"id": 1, "name": "thing"}]})
-    )
+    ann.write_text(json.dumps({"images": images, "annotations": annotations,
+                               "categories": [{"id": 1, "name": "thing"}]}))
     checkpoint = root / "tiny.pth"
     _tiny_renderer().save_checkpoint(checkpoint)
     return ann, img_dir, checkpoint
@@ -217,33 +188,17 @@ def test_help_names_the_render_modes_and_options(run_tool):
         assert word in text
 
 
-@pytest.mark.parametrize(
-    "options",
-    [
-        [],
-        ["--mode", "canvas", "--render-scale", "2"],
-        ["--border", "crop", "--camera", "60,60,30,18"],
-        ["--border", "black"],
-    ],
-)
+@pytest.mark.parametrize("options", [
+    [],
+    ["--mode", "canvas", "--render-scale", "2"],
+    ["--border", "crop", "--camera", "60,60,30,18"],
+    ["--border", "black"],
+])
 def test_tool_runs_every_mode(run_tool, tmp_path, options):
     ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")
     out = tmp_path / "out"
-    run_tool(
-        CLI,
-        "--ann-file",
-        ann,
-        "--img-dir",
-        img_dir,
-        "--out-dir",
-        out,
-        "--checkpoint",
-        checkpoint,
-        "--render-size",
-        "24",
-        "--no-progress",
-        *options,
-    )
+    run_tool(CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", out, "--checkpoint", checkpoint,
+             "--render-size", "24", "--no-progress", *options)
     document = json.loads((out / "annotations.json").read_text())
     assert len(document["images"]) == 8
     for image in document["images"]:
@@ -253,35 +208,17 @@ def test_tool_runs_every_mode(run_tool, tmp_path, options):
 
 def test_tool_refuses_a_bad_camera(run_tool, tmp_path):
     ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")
-    result = run_tool(
-        CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", tmp_path / "out", "--camera", "1,2,3", check=False
-    )
+    result = run_tool(CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", tmp_path / "out",
+                      "--camera", "1,2,3", check=False)
     assert result.returncode != 0 and "fx,fy,cx,cy" in result.stderr
 
 
-@pytest.mark.skipif(
-    super_resolution_unavailable_reason() is not None, reason=str(super_resolution_unavailable_reason())
-)
+@pytest.mark.skipif(super_resolution_unavailable_reason() is not None,
+                    reason=str(super_resolution_unavailable_reason()))
 def test_tool_pixelss(run_tool, tmp_path):
     ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")
     out = tmp_path / "out"
-    run_tool(
-        CLI,
-        "--ann-file",
-        ann,
-        "--img-dir",
-        img_dir,
-        "--out-dir",
-        out,
-        "--checkpoint",
-        checkpoint,
-        "--render-size",
-        "16",
-        "--views",
-        "random1",
-        "--mode",
-        "pixelss",
-        "--no-progress",
-    )
+    run_tool(CLI, "--ann-file", ann, "--img-dir", img_dir, "--out-dir", out, "--checkpoint", checkpoint,
+             "--render-size", "16", "--views", "random1", "--mode", "pixelss", "--no-progress")
     document = json.loads((out / "annotations.json").read_text())
     assert len(document["images"]) == 2

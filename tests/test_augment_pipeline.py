@@ -4,7 +4,6 @@ Checks the output's structure (counts, ids, provenance, boxes inside their image
 pycocotools), identity views (boxes must come back unchanged through the canvas round trip),
 resume after a crash or lost files, shards + merge, and each kind of bad input.
 """
-
 import json
 from pathlib import Path
 
@@ -37,14 +36,8 @@ CLI = "tools/augment_dataset.py"
 def _tiny_checkpoint(path: Path) -> Path:
     torch.manual_seed(0)
     renderer = NovelViewRenderer(
-        feature_channels=8,
-        encoder_widths=(8,),
-        decoder_widths=(8,),
-        depth_base_channels=4,
-        depth_levels=1,
-        depth_max_channels=8,
-        splat_radius=1.5,
-        points_per_pixel=4,
+        feature_channels=8, encoder_widths=(8,), decoder_widths=(8,), depth_base_channels=4,
+        depth_levels=1, depth_max_channels=8, splat_radius=1.5, points_per_pixel=4,
     )
     renderer.save_checkpoint(path)
     return path
@@ -68,30 +61,21 @@ def _synthetic_set(root: Path, scenes: int = 2, views: int = 2) -> tuple[Path, P
             images.append({"id": image_id, "file_name": name, "width": WIDTH, "height": HEIGHT})
             for box in view.boxes:
                 x1, y1, x2, y2 = box.xyxy
-                annotations.append(
-                    {
-                        "id": 1000 + len(annotations),
-                        "image_id": image_id,
-                        "iscrowd": 0,
-                        "category_id": CLASS_NAMES.index(box.class_name) + 1,
-                        "bbox": [x1, y1, x2 - x1, y2 - y1],
-                        "area": (x2 - x1) * (y2 - y1),
-                    }
-                )
+                annotations.append({
+                    "id": 1000 + len(annotations), "image_id": image_id, "iscrowd": 0,
+                    "category_id": CLASS_NAMES.index(box.class_name) + 1,
+                    "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1),
+                })
     ann_file = root / "annotations.json"
-    ann_file.write_text(json.dumps({"images": images, "annotations": annotations, "categories": categories}))
+    ann_file.write_text(json.dumps(
+        {"images": images, "annotations": annotations, "categories": categories}
+    ))
     return ann_file, img_dir
 
 
 def _settings(data, out_dir, **changes) -> AugmentSettings:
-    values = dict(
-        ann_file=data["ann_file"],
-        img_dir=data["img_dir"],
-        out_dir=out_dir,
-        checkpoint=data["checkpoint"],
-        render_size=RENDER_SIZE,
-        seed=5,
-    )
+    values = dict(ann_file=data["ann_file"], img_dir=data["img_dir"], out_dir=out_dir,
+                  checkpoint=data["checkpoint"], render_size=RENDER_SIZE, seed=5)
     values.update(changes)
     return AugmentSettings(**values)
 
@@ -181,7 +165,8 @@ def test_identity_view_returns_the_source_boxes(data, tmp_path):
         np.testing.assert_allclose(carried[annotation["id"]], annotation["bbox"], atol=0.011)
 
 
-def test_resume_after_crash_and_lost_files_matches_an_uninterrupted_run(data, tmp_path, monkeypatch):
+def test_resume_after_crash_and_lost_files_matches_an_uninterrupted_run(data, tmp_path,
+                                                                         monkeypatch):
     out = tmp_path / "out"
     real = runner_module.render_image_views
     calls = []
@@ -219,19 +204,9 @@ def test_resume_after_crash_and_lost_files_matches_an_uninterrupted_run(data, tm
 
 
 def test_shards_and_merge_equal_one_run(data, tmp_path, run_tool):
-    common = [
-        "--ann-file",
-        str(data["ann_file"]),
-        "--img-dir",
-        str(data["img_dir"]),
-        "--checkpoint",
-        str(data["checkpoint"]),
-        "--render-size",
-        str(RENDER_SIZE),
-        "--seed",
-        "5",
-        "--no-progress",
-    ]
+    common = ["--ann-file", str(data["ann_file"]), "--img-dir", str(data["img_dir"]),
+              "--checkpoint", str(data["checkpoint"]), "--render-size", str(RENDER_SIZE),
+              "--seed", "5", "--no-progress"]
     for index in range(2):
         out = tmp_path / f"shard{index}"
         run_tool(CLI, *common, "--out-dir", out, "--shard", f"{index}/2")
@@ -278,14 +253,13 @@ def _bad_input_set(root: Path, data) -> Path:
     annotations = [{"id": i, "image_id": i, "category_id": 1, "bbox": box} for i in range(1, 7)]
     annotations += [
         {"id": 11, "image_id": 1, "category_id": 1, "bbox": [40.0, 30.0, 30.0, 20.0]},  # partly
-        {"id": 12, "image_id": 1, "category_id": 1, "bbox": [60.0, 5.0, 10.0, 10.0]},  # outside
-        {"id": 13, "image_id": 1, "category_id": 1, "bbox": [5.0, 5.0, 0.0, 10.0]},  # zero
-        {"id": 14, "image_id": 1, "category_id": 1, "bbox": [5.0, 5.0, 10.0, -3.0]},  # negative
+        {"id": 12, "image_id": 1, "category_id": 1, "bbox": [60.0, 5.0, 10.0, 10.0]},   # outside
+        {"id": 13, "image_id": 1, "category_id": 1, "bbox": [5.0, 5.0, 0.0, 10.0]},     # zero
+        {"id": 14, "image_id": 1, "category_id": 1, "bbox": [5.0, 5.0, 10.0, -3.0]},    # negative
     ]
     ann_file = root / "annotations.json"
-    ann_file.write_text(
-        json.dumps({"images": images, "annotations": annotations, "categories": [{"id": 1, "name": "thing"}]})
-    )
+    ann_file.write_text(json.dumps({"images": images, "annotations": annotations,
+                                    "categories": [{"id": 1, "name": "thing"}]}))
     return ann_file
 
 
@@ -298,22 +272,9 @@ def test_bad_inputs_are_reported_and_readable_images_rendered(data, tmp_path, ru
     img_dir = tmp_path / "source" / "images"
     before = _folder_state(img_dir)
     out = tmp_path / "out"
-    captured = run_tool(
-        CLI,
-        "--ann-file",
-        ann_file,
-        "--img-dir",
-        img_dir,
-        "--out-dir",
-        out,
-        "--checkpoint",
-        data["checkpoint"],
-        "--render-size",
-        RENDER_SIZE,
-        "--views",
-        "random1",
-        "--no-progress",
-    )
+    captured = run_tool(CLI, "--ann-file", ann_file, "--img-dir", img_dir, "--out-dir", out,
+                        "--checkpoint", data["checkpoint"], "--render-size", RENDER_SIZE,
+                        "--views", "random1", "--no-progress")
     assert _folder_state(img_dir) == before
     lines = captured.stderr.strip().splitlines()
     expected = [
@@ -345,45 +306,26 @@ def test_bad_inputs_are_reported_and_readable_images_rendered(data, tmp_path, ru
 
 
 def test_unusable_inputs_exit_non_zero(data, tmp_path, run_tool):
-    common = [
-        "--img-dir",
-        str(data["img_dir"]),
-        "--checkpoint",
-        str(data["checkpoint"]),
-        "--render-size",
-        str(RENDER_SIZE),
-        "--no-progress",
-    ]
+    common = ["--img-dir", str(data["img_dir"]), "--checkpoint", str(data["checkpoint"]),
+              "--render-size", str(RENDER_SIZE), "--no-progress"]
     broken = tmp_path / "broken.json"
     broken.write_text('{"images": [}')
     failed = run_tool(CLI, "--ann-file", broken, "--out-dir", tmp_path / "a", *common, check=False)
     assert failed.returncode == 1 and "broken.json: malformed JSON" in failed.stderr
 
     unreadable = tmp_path / "unreadable.json"
-    unreadable.write_text(
-        json.dumps(
-            {
-                "images": [{"id": 1, "file_name": "nope.png"}, {"id": 2, "file_name": "gone.png"}],
-                "categories": [{"id": 1, "name": "thing"}],
-            }
-        )
-    )
+    unreadable.write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "nope.png"}, {"id": 2, "file_name": "gone.png"}],
+        "categories": [{"id": 1, "name": "thing"}],
+    }))
     failed = run_tool(CLI, "--ann-file", unreadable, "--out-dir", tmp_path / "b", *common, check=False)
     assert failed.returncode == 1
     err = failed.stderr
     assert "image id 1 (nope.png): file not found" in err
     assert "no readable image among the 2 source images" in err
 
-    missing = [
-        "--ann-file",
-        str(data["ann_file"]),
-        "--img-dir",
-        str(data["img_dir"]),
-        "--out-dir",
-        str(tmp_path / "c"),
-        "--checkpoint",
-        str(tmp_path / "none.pth"),
-    ]
+    missing = ["--ann-file", str(data["ann_file"]), "--img-dir", str(data["img_dir"]),
+               "--out-dir", str(tmp_path / "c"), "--checkpoint", str(tmp_path / "none.pth")]
     failed = run_tool(CLI, *missing, check=False)
     assert failed.returncode == 1 and "none.pth not found" in failed.stderr
 
@@ -393,18 +335,8 @@ def test_output_may_not_touch_the_input(data, tmp_path, run_tool, where):
     # "parent": OUT/images would be the image folder itself and OUT/annotations.json the input.
     out = data["img_dir"] / "augmented" if where == "inside" else data["img_dir"].parent
     before = _folder_state(data["img_dir"])
-    refused = run_tool(
-        CLI,
-        "--ann-file",
-        data["ann_file"],
-        "--img-dir",
-        data["img_dir"],
-        "--out-dir",
-        out,
-        "--checkpoint",
-        data["checkpoint"],
-        check=False,
-    )
+    refused = run_tool(CLI, "--ann-file", data["ann_file"], "--img-dir", data["img_dir"],
+                       "--out-dir", out, "--checkpoint", data["checkpoint"], check=False)
     assert refused.returncode == 1
     assert "which is never written to" in refused.stderr
     assert _folder_state(data["img_dir"]) == before
@@ -413,7 +345,8 @@ def test_output_may_not_touch_the_input(data, tmp_path, run_tool, where):
 def test_preview_grid(data, tmp_path, run_tool):
     preview = tmp_path / "preview.png"
     tile = 80
-    run_tool("tools/browse_augmented.py", data["baseline"], "--num", 2, "--out", preview, "--tile-height", tile)
+    run_tool("tools/browse_augmented.py", data["baseline"], "--num", 2, "--out", preview,
+             "--tile-height", tile)
     grid = cv2.imread(str(preview))[:, :, ::-1]
     caption, gap, tile_width = 16, 4, round(WIDTH * tile / HEIGHT)
     assert grid.shape == (2 * (caption + tile) + gap, 5 * tile_width + 4 * gap, 3)

@@ -1,5 +1,4 @@
 """Building blocks of the offline augmentation: views, COCO/image reading, the render frame."""
-
 import json
 import math
 
@@ -24,7 +23,9 @@ from danr_renderer.data.image_io import ImageReadError, read_image_rgb, write_im
 # ------------------------------------------------------------------------------------- views
 def test_paper4_is_the_papers_four_views():
     views = parse_view_plan("paper4").views_for(image_id=7, seed=0)
-    assert [v.rotvec for v in views] == [(-0.1, -0.15, 0.0), (0.1, -0.15, 0.0), (-0.1, 0.15, 0.0), (0.1, 0.15, 0.0)]
+    assert [v.rotvec for v in views] == [
+        (-0.1, -0.15, 0.0), (0.1, -0.15, 0.0), (-0.1, 0.15, 0.0), (0.1, 0.15, 0.0)
+    ]
     assert all(v.translation == (0.0, 0.0, 0.3) for v in views)
     assert [v.index for v in views] == [0, 1, 2, 3]
 
@@ -44,15 +45,11 @@ def test_random1_depends_only_on_seed_and_image_id():
 
 def test_sampled_views_stay_in_their_ranges(tmp_path):
     spec = tmp_path / "views.json"
-    spec.write_text(
-        json.dumps(
-            {
-                "sample": 5,
-                "rotvec_range": [[-0.2, -0.1], [0.0, 0.3], [0.05, 0.05]],
-                "translation_range": [[-1, 1], [0, 0], [0.1, 0.2]],
-            }
-        )
-    )
+    spec.write_text(json.dumps({
+        "sample": 5,
+        "rotvec_range": [[-0.2, -0.1], [0.0, 0.3], [0.05, 0.05]],
+        "translation_range": [[-1, 1], [0, 0], [0.1, 0.2]],
+    }))
     plan = parse_view_plan(str(spec))
     views = plan.views_for(11, seed=0)
     assert [v.index for v in views] == list(range(5))
@@ -76,16 +73,13 @@ def test_sampling_translation_defaults_to_the_papers(tmp_path):
 
 def test_explicit_view_file(tmp_path):
     spec = tmp_path / "views.json"
-    spec.write_text(
-        json.dumps(
-            [
-                {"rotvec": [0, 0.2, 0], "translation": [0.1, 0, 0]},
-                {"rotvec": [0, 0, 0], "translation": [0, 0, 0.5]},
-            ]
-        )
-    )
+    spec.write_text(json.dumps([
+        {"rotvec": [0, 0.2, 0], "translation": [0.1, 0, 0]},
+        {"rotvec": [0, 0, 0], "translation": [0, 0, 0.5]},
+    ]))
     views = parse_view_plan(str(spec)).views_for(1, seed=9)
-    assert views == [View(0, (0.0, 0.2, 0.0), (0.1, 0.0, 0.0)), View(1, (0.0, 0.0, 0.0), (0.0, 0.0, 0.5))]
+    assert views == [View(0, (0.0, 0.2, 0.0), (0.1, 0.0, 0.0)),
+                     View(1, (0.0, 0.0, 0.0), (0.0, 0.0, 0.5))]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +110,9 @@ def test_unknown_view_spec():
 
 # ------------------------------------------------------------------------------ COCO reading
 def _write_coco(path, images, annotations, categories=({"id": 1, "name": "a"},)):
-    path.write_text(json.dumps({"images": images, "annotations": annotations, "categories": list(categories)}))
+    path.write_text(json.dumps(
+        {"images": images, "annotations": annotations, "categories": list(categories)}
+    ))
     return path
 
 
@@ -187,18 +183,12 @@ def test_item_problems_get_one_line_each(tmp_path):
 
 
 def test_boxes_are_fitted_to_the_decoded_image():
-    image = SourceImage(
-        5,
-        "e.jpg",
-        None,
-        None,
-        [
-            SourceBox(1, 1, (10.0, 10.0, 20.0, 20.0)),
-            SourceBox(2, 1, (-5.0, 30.0, 15.0, 50.0)),  # partly outside: clip x1, y2
-            SourceBox(3, 1, (70.0, 10.0, 90.0, 20.0)),  # wholly right of the image
-            SourceBox(4, 1, (10.0, 40.0, 20.0, 60.0)),  # starts exactly at the bottom edge
-        ],
-    )
+    image = SourceImage(5, "e.jpg", None, None, [
+        SourceBox(1, 1, (10.0, 10.0, 20.0, 20.0)),
+        SourceBox(2, 1, (-5.0, 30.0, 15.0, 50.0)),   # partly outside: clip x1, y2
+        SourceBox(3, 1, (70.0, 10.0, 90.0, 20.0)),   # wholly right of the image
+        SourceBox(4, 1, (10.0, 40.0, 20.0, 60.0)),   # starts exactly at the bottom edge
+    ])
     kept, problems = fit_boxes_to_image(image, height=40, width=64)
     assert [box.annotation_id for box in kept] == [1, 2]
     assert kept[1].xyxy == (0.0, 30.0, 15.0, 40.0)
@@ -254,14 +244,11 @@ def test_atomic_image_write_round_trips_and_leaves_no_temporary(tmp_path):
 
 
 def test_output_stems_disambiguate_shared_stems():
-    images = [
-        SourceImage(1, "a/0001.jpg", None, None),
-        SourceImage(2, "b/0001.png", None, None),
-        SourceImage(3, "c/0002.JPG", None, None),
-        SourceImage(4, "0002.jpg", None, None),
-        SourceImage(5, "x/only.jpg", None, None),
-    ]
-    assert output_stems(images) == {1: "0001_id1", 2: "0001_id2", 3: "0002_id3", 4: "0002_id4", 5: "only"}
+    images = [SourceImage(1, "a/0001.jpg", None, None), SourceImage(2, "b/0001.png", None, None),
+              SourceImage(3, "c/0002.JPG", None, None), SourceImage(4, "0002.jpg", None, None),
+              SourceImage(5, "x/only.jpg", None, None)]
+    assert output_stems(images) == {1: "0001_id1", 2: "0001_id2", 3: "0002_id3",
+                                    4: "0002_id4", 5: "only"}
 
 
 # ------------------------------------------------------------------------------- render frame
@@ -276,9 +263,8 @@ def _constant_depth(z: float) -> torch.Tensor:
 def test_canvas_intrinsics_are_scaled_per_axis():
     frame = RenderFrame(HEIGHT, WIDTH, CANVAS)
     K = frame.grid_intrinsics(CANVAS, CANVAS)
-    expected = torch.tensor(
-        [[FOCAL * CANVAS / WIDTH, 0, CANVAS / 2], [0, FOCAL * CANVAS / HEIGHT, CANVAS / 2], [0, 0, 1]]
-    )
+    expected = torch.tensor([[FOCAL * CANVAS / WIDTH, 0, CANVAS / 2],
+                             [0, FOCAL * CANVAS / HEIGHT, CANVAS / 2], [0, 0, 1]])
     torch.testing.assert_close(K, expected)
 
 
@@ -286,9 +272,8 @@ def test_sideways_move_shifts_boxes_by_focal_times_baseline_over_depth():
     frame = RenderFrame(HEIGHT, WIDTH, CANVAS)
     boxes = np.array([[20.0, 10.0, 40.0, 30.0], [50.0, 5.0, 70.0, 25.0]])
     depth, tx, ty = 4.0, 0.3, -0.2
-    carried = carry_boxes(
-        boxes, _constant_depth(depth), frame, View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)), "object_plane", 0.5
-    )
+    carried = carry_boxes(boxes, _constant_depth(depth), frame,
+                          View(0, (0.0, 0.0, 0.0), (tx, ty, 0.0)), "object_plane", 0.5)
     # u' = u - f tx / Z in source pixels (fx = fy = FOCAL at source size).
     shift = np.array([-FOCAL * tx / depth, -FOCAL * ty / depth] * 2)
     np.testing.assert_allclose(carried.boxes, boxes + shift, atol=1e-6)
@@ -299,9 +284,8 @@ def test_forward_move_scales_boxes_about_the_principal_point():
     frame = RenderFrame(HEIGHT, WIDTH, CANVAS)
     boxes = np.array([[30.0, 20.0, 44.0, 30.0]])
     depth, tz = 5.0, 1.0
-    carried = carry_boxes(
-        boxes, _constant_depth(depth), frame, View(0, (0.0, 0.0, 0.0), (0.0, 0.0, tz)), "corners", 0.5
-    )
+    carried = carry_boxes(boxes, _constant_depth(depth), frame,
+                          View(0, (0.0, 0.0, 0.0), (0.0, 0.0, tz)), "corners", 0.5)
     centre = np.array([WIDTH / 2, HEIGHT / 2] * 2)
     expected = centre + (boxes - centre) * depth / (depth - tz)
     np.testing.assert_allclose(carried.boxes, expected, atol=1e-6)
@@ -311,22 +295,23 @@ def test_drop_reasons():
     frame = RenderFrame(CANVAS, CANVAS, CANVAS)  # square: canvas pixels are source pixels
     depth = torch.full((CANVAS, CANVAS), 10.0, dtype=torch.float64)
     depth[:, 18:] = 1.0  # a near wall right of column 18
-    boxes = np.array(
-        [
-            [8.0, 8.0, 14.0, 14.0],  # far, will hide behind the near wall sliding left
-            [0.0, 20.0, 4.0, 26.0],  # far, at the left edge: leaves the frame
-            [10.0, 2.0, 10.4, 6.0],  # 0.4 px wide: stays in view but too small
-        ]
-    )
+    boxes = np.array([
+        [8.0, 8.0, 14.0, 14.0],    # far, will hide behind the near wall sliding left
+        [0.0, 20.0, 4.0, 26.0],    # far, at the left edge: leaves the frame
+        [10.0, 2.0, 10.4, 6.0],    # 0.4 px wide: stays in view but too small
+    ])
     tx = 0.25  # far points (z = 10) shift f * tx / 10 = 0.69 px left
-    carried = carry_boxes(boxes[2:], depth, frame, View(0, (0.0, 0.0, 0.0), (tx, 0.0, 0.0)), "object_plane", 0.5)
+    carried = carry_boxes(boxes[2:], depth, frame, View(0, (0.0, 0.0, 0.0), (tx, 0.0, 0.0)),
+                          "object_plane", 0.5)
     far_shift = (CANVAS / 2) / math.tan(math.radians(30)) * tx / 10.0
     assert carried.drop_reasons == ["too_small"]
     assert carried.visible[0] == 1.0 and carried.boxes[0, 0] == pytest.approx(10 - far_shift)
-    big = carry_boxes(boxes[:2], depth, frame, View(0, (0.0, 0.0, 0.0), (2.0, 0.0, 0.0)), "object_plane", 0.5)
+    big = carry_boxes(boxes[:2], depth, frame, View(0, (0.0, 0.0, 0.0), (2.0, 0.0, 0.0)),
+                      "object_plane", 0.5)
     # tx = 2: the near wall shifts 55 px, out of the frame; far points shift 5.5 px:
     # box 0 (x 8..14 -> 2.5..8.5) stays in view, box 1 (x 0..4) leaves it.
     assert big.drop_reasons == [None, "left_frame"]
-    hidden = carry_boxes(boxes[:1], depth, frame, View(0, (0.0, 0.0, 0.0), (0.6, 0.0, 0.0)), "object_plane", 0.5)
+    hidden = carry_boxes(boxes[:1], depth, frame, View(0, (0.0, 0.0, 0.0), (0.6, 0.0, 0.0)),
+                         "object_plane", 0.5)
     # tx = 0.6: the wall shifts 16.6 px to start at 1.4 and covers the whole far box.
     assert hidden.drop_reasons == ["occluded"]

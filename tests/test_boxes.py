@@ -3,7 +3,6 @@
 Every expectation is computed here from the pinhole formulas (u = fx X / Z + cx, eq. 2
 P' = R (P - T)) or from pixel counting, never with the module's helpers.
 """
-
 import math
 
 import numpy as np
@@ -118,10 +117,8 @@ def test_box_with_background_margin_rides_with_the_object_by_default():
     # Eq. 4 on all points: the outer wall columns (centres 28.5 and 55.5) move less than the
     # object's outer columns (30.5 and 53.5), stretching the box.
     stretched = [
-        min(28.5 + wall_shift, 30.5 + object_shift),
-        18.5,
-        max(55.5 + wall_shift, 53.5 + object_shift),
-        41.5,
+        min(28.5 + wall_shift, 30.5 + object_shift), 18.5,
+        max(55.5 + wall_shift, 53.5 + object_shift), 41.5,
     ]
     np.testing.assert_allclose(points.boxes.numpy()[0], stretched, atol=1e-6)
     # Corners sit on the wall and move like it.
@@ -134,7 +131,8 @@ def test_box_with_background_margin_rides_with_the_object_by_default():
         assert result.keep.item()
 
 
-@pytest.mark.parametrize("rotvec_xy, T", [((0.0, 0.0), (0.3, 0.0, 0.0)), ((0.1, 0.15), (0.0, 0.0, 0.3))])
+@pytest.mark.parametrize("rotvec_xy, T", [((0.0, 0.0), (0.3, 0.0, 0.0)),
+                                           ((0.1, 0.15), (0.0, 0.0, 0.3))])
 def test_slanted_object_keeps_its_own_parallax(rotvec_xy, T):
     # Object on the plane z = 2 + X (inverse depth affine in u) over columns 30..53, rows
     # 20..39, before a wall at 6; depth sampled at pixel centres.
@@ -153,9 +151,8 @@ def test_slanted_object_keeps_its_own_parallax(rotvec_xy, T):
     expected = np.concatenate([expected[:, :2].min(0), expected[:, 2:].max(0)])
 
     errors = {
-        method: np.abs(
-            _run([[30.0, 20.0, 54.0, 40.0]], depth, T, R=torch.tensor(R), method=method).boxes.numpy()[0] - expected
-        ).max()
+        method: np.abs(_run([[30.0, 20.0, 54.0, 40.0]], depth, T, R=torch.tensor(R),
+                            method=method).boxes.numpy()[0] - expected).max()
         for method in METHODS
     }
     assert errors["object_plane"] < 0.3
@@ -167,7 +164,8 @@ def test_slanted_object_keeps_its_own_parallax(rotvec_xy, T):
 def test_box_leaving_the_frame(method):
     depth, tx = 2.0, 0.6
     shift = -FX * tx / depth  # about -24.9 px
-    result = _run([[2.0, 20.0, 14.0, 40.0], [20.0, 20.0, 40.0, 40.0]], _constant(depth), [tx, 0, 0], method=method)
+    result = _run([[2.0, 20.0, 14.0, 40.0], [20.0, 20.0, 40.0, 40.0]], _constant(depth),
+                  [tx, 0, 0], method=method)
     assert result.visible[0].item() == 0.0
     assert not result.keep[0].item()
     # The second box keeps the columns whose centres stay at u >= 0.
@@ -218,19 +216,25 @@ def test_box_behind_a_nearer_surface_is_hidden(tx, fully_hidden):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_half_resolution_target_scales_boxes(method):
-    K_half = torch.tensor([[FX / 2, 0, CX / 2], [0, FX / 2, CY / 2], [0, 0, 1]], dtype=torch.float64)
+    K_half = torch.tensor([[FX / 2, 0, CX / 2], [0, FX / 2, CY / 2], [0, 0, 1]],
+                          dtype=torch.float64)
     depth, tx = 3.0, 0.3
     exact = np.asarray(OUTER_CENTRES if method == "points" else BOXES)
-    identity = _run(BOXES, _constant(depth), [0, 0, 0], out_size=(H // 2, W // 2), K_out=K_half, method=method)
+    identity = _run(BOXES, _constant(depth), [0, 0, 0], out_size=(H // 2, W // 2),
+                    K_out=K_half, method=method)
     np.testing.assert_allclose(identity.boxes.numpy(), exact / 2, atol=1e-6)
     np.testing.assert_allclose(identity.visible.numpy(), 1.0)
-    moved = _run(BOXES, _constant(depth), [tx, 0, 0], out_size=(H // 2, W // 2), K_out=K_half, method=method)
-    np.testing.assert_allclose(moved.boxes.numpy(), _shift(exact / 2, -FX / 2 * tx / depth), atol=1e-6)
+    moved = _run(BOXES, _constant(depth), [tx, 0, 0], out_size=(H // 2, W // 2),
+                 K_out=K_half, method=method)
+    np.testing.assert_allclose(moved.boxes.numpy(), _shift(exact / 2, -FX / 2 * tx / depth),
+                               atol=1e-6)
 
 
 def test_boxes_are_clipped_to_the_source_first_and_tiny_boxes_dropped():
-    result = _run([[-10.0, -5.0, 20.0, 30.0], [10.6, 10.0, 11.4, 30.0]], _constant(2.0), [0, 0, 0])
-    np.testing.assert_allclose(result.boxes.numpy(), [[0, 0, 20, 30], [10.6, 10.0, 11.4, 30.0]], atol=1e-6)
+    result = _run([[-10.0, -5.0, 20.0, 30.0], [10.6, 10.0, 11.4, 30.0]], _constant(2.0),
+                  [0, 0, 0])
+    np.testing.assert_allclose(result.boxes.numpy(),
+                               [[0, 0, 20, 30], [10.6, 10.0, 11.4, 30.0]], atol=1e-6)
     np.testing.assert_allclose(result.visible.numpy(), [1.0, 1.0])
     assert result.keep.tolist() == [True, False]  # 0.8 px wide < min_size 1
     assert result.drop_reasons == [None, "too_small"]
@@ -243,13 +247,9 @@ def test_float32_numpy_inputs_match_float64():
     depth = _object_before_wall()
     box = [[27.6, 18.0, 56.4, 42.0]]
     expected = _run(box, depth, [0.1, 0.05, 0.3], R=torch.tensor(_rotation_xy(0.1, 0.15)))
-    got = transfer_boxes(
-        np.asarray(box, np.float32),
-        depth.astype(np.float32),
-        K.numpy().astype(np.float32),
-        _rotation_xy(0.1, 0.15),
-        np.array([0.1, 0.05, 0.3]),
-    )
+    got = transfer_boxes(np.asarray(box, np.float32), depth.astype(np.float32),
+                         K.numpy().astype(np.float32), _rotation_xy(0.1, 0.15),
+                         np.array([0.1, 0.05, 0.3]))
     assert got.boxes.dtype == torch.float32 and got.keep.dtype == torch.bool
     np.testing.assert_allclose(got.boxes.numpy(), expected.boxes.numpy(), atol=1e-3)
     np.testing.assert_allclose(got.visible.numpy(), expected.visible.numpy(), atol=1e-6)

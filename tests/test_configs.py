@@ -1,6 +1,5 @@
 """Every config under configs/ loads, builds its model and its training data on a tiny COCO set,
 and implements the ablation arm its name promises (paper sec. 4.4-4.5, authors' README)."""
-
 import copy
 import functools
 import json
@@ -41,24 +40,15 @@ def write_tiny_coco(root, classes, num_images=20, size=(96, 64), seed=0):
         for _ in range(1 + index % 2):
             w, h = int(rng.integers(12, 30)), int(rng.integers(12, 30))
             x, y = int(rng.integers(0, width - w)), int(rng.integers(0, height - h))
-            pixels[y : y + h, x : x + w] = rng.integers(0, 255, 3)
-            annotations.append(
-                dict(
-                    id=len(annotations) + 1,
-                    image_id=image_id,
-                    category_id=1 + len(annotations) % len(classes),
-                    bbox=[x, y, w, h],
-                    area=w * h,
-                    iscrowd=0,
-                )
-            )
+            pixels[y:y + h, x:x + w] = rng.integers(0, 255, 3)
+            annotations.append(dict(id=len(annotations) + 1, image_id=image_id,
+                                    category_id=1 + len(annotations) % len(classes),
+                                    bbox=[x, y, w, h], area=w * h, iscrowd=0))
         cv2.imwrite(str(root / 'images' / name), pixels)
-        images.append(
-            dict(id=image_id, file_name=name, width=width, height=height, sequence=1 + index // 5, frame=1 + index % 5)
-        )
-    coco = dict(
-        images=images, annotations=annotations, categories=[dict(id=i + 1, name=n) for i, n in enumerate(classes)]
-    )
+        images.append(dict(id=image_id, file_name=name, width=width, height=height,
+                           sequence=1 + index // 5, frame=1 + index % 5))
+    coco = dict(images=images, annotations=annotations,
+                categories=[dict(id=i + 1, name=n) for i, n in enumerate(classes)])
     (root / 'annotations.json').write_text(json.dumps(coco))
     return coco
 
@@ -73,26 +63,13 @@ def write_tiny_rendered(root, original, num_views=VIEWS_PER_IMAGE, size=64):
             image_id = len(images) + 1
             name = f'view_{source["id"]}_{view}.jpg'
             cv2.imwrite(str(root / 'images' / name), np.full((size, size, 3), 40 * view, np.uint8))
-            images.append(
-                dict(
-                    id=image_id,
-                    file_name=name,
-                    width=size,
-                    height=size,
-                    danr=dict(
-                        source_image_id=source['id'],
-                        source_file_name=source['file_name'],
-                        view_index=view,
-                        rotvec=PAPER_VIEWS[view],
-                        translation=[0.0, 0.0, 0.3],
-                    ),
-                )
-            )
-            annotations.append(
-                dict(
-                    id=len(annotations) + 1, image_id=image_id, category_id=1, bbox=[8, 8, 20, 16], area=320, iscrowd=0
-                )
-            )
+            images.append(dict(id=image_id, file_name=name, width=size, height=size,
+                               danr=dict(source_image_id=source['id'],
+                                         source_file_name=source['file_name'],
+                                         view_index=view, rotvec=PAPER_VIEWS[view],
+                                         translation=[0.0, 0.0, 0.3])))
+            annotations.append(dict(id=len(annotations) + 1, image_id=image_id, category_id=1,
+                                    bbox=[8, 8, 20, 16], area=320, iscrowd=0))
     rendered = dict(images=images, annotations=annotations, categories=original['categories'])
     (root / 'annotations.json').write_text(json.dumps(rendered))
 
@@ -101,9 +78,8 @@ def write_tiny_rendered(root, original, num_views=VIEWS_PER_IMAGE, size=64):
 def data_roots(tmp_path_factory):
     """The configs' default data roots mapped to tiny sets with the right classes."""
     base = tmp_path_factory.mktemp('tiny_sets')
-    synthetic_classes = tuple(
-        Config.fromfile(CONFIGS / 'synthetic' / 'centernet_tiny_synthetic.py').metainfo['classes']
-    )
+    synthetic_classes = tuple(Config.fromfile(
+        CONFIGS / 'synthetic' / 'centernet_tiny_synthetic.py').metainfo['classes'])
     roots = {}
     for name, classes in (('indoor', INDOOR_CLASSES), ('synthetic', synthetic_classes)):
         coco = write_tiny_coco(base / name, classes)
@@ -140,26 +116,10 @@ def redirect_data_roots(node, roots):
             redirect_data_roots(item, roots)
 
 
-def arm(
-    backbone='ResNeSt',
-    online=True,
-    offline=False,
-    affine=True,
-    split='5of5',
-    rendered='data/indoor_objects_danr/',
-    indoor=True,
-    detector='CenterNet',
-):
-    return dict(
-        backbone=backbone,
-        online=online,
-        offline=offline,
-        affine=affine,
-        split=split,
-        rendered=rendered,
-        indoor=indoor,
-        detector=detector,
-    )
+def arm(backbone='ResNeSt', online=True, offline=False, affine=True, split='5of5',
+        rendered='data/indoor_objects_danr/', indoor=True, detector='CenterNet'):
+    return dict(backbone=backbone, online=online, offline=offline, affine=affine, split=split,
+                rendered=rendered, indoor=indoor, detector=detector)
 
 
 # What each config must be, from the paper's tables 2-7 and the authors' README names.
@@ -170,31 +130,25 @@ EXPECTED = {
     'indoor/comp/comp_online.py': arm(),
     'indoor/comp/comp_offline.py': arm(online=False, offline=True),
     'indoor/comp/comp_both.py': arm(offline=True),
-    **{
-        f'indoor/res/res_{r}.py': arm(offline=True, rendered=f'data/indoor_objects_danr_{r}/')
-        for r in ('256native', '512native', '512pointSS', '512pixelSS')
-    },
+    **{f'indoor/res/res_{r}.py': arm(offline=True, rendered=f'data/indoor_objects_danr_{r}/')
+       for r in ('256native', '512native', '512pointSS', '512pixelSS')},
     'indoor/affine/affine_w_na.py': arm(),
     'indoor/affine/affine_w_aug.py': arm(offline=True),
     'indoor/affine/affine_wo_na.py': arm(affine=False),
     'indoor/affine/affine_wo_aug.py': arm(affine=False, offline=True),
-    **{
-        f'indoor/scarcity/scarcity_{n}_{a}.py': arm(split=tag, offline=a == 'aug')
-        for n, tag in (('55', '5of5'), ('37', '3of7'), ('19', '1of9'))
-        for a in ('na', 'aug')
-    },
+    **{f'indoor/scarcity/scarcity_{n}_{a}.py': arm(split=tag, offline=a == 'aug')
+       for n, tag in (('55', '5of5'), ('37', '3of7'), ('19', '1of9')) for a in ('na', 'aug')},
     'indoor/det/det_resnest_na.py': arm(),
     'indoor/det/det_resnest_aug.py': arm(offline=True),
     'indoor/det/det_resnet_na.py': arm(backbone='ResNet'),
     'indoor/det/det_resnet_aug.py': arm(backbone='ResNet', offline=True),
-    'indoor/two_stage/faster_rcnn_r50_fpn_indoor_na.py': arm(backbone='ResNet', online=False, detector='FasterRCNN'),
-    'indoor/two_stage/faster_rcnn_r50_fpn_indoor_aug.py': arm(
-        backbone='ResNet', online=False, offline=True, detector='FasterRCNN'
-    ),
+    'indoor/two_stage/faster_rcnn_r50_fpn_indoor_na.py':
+        arm(backbone='ResNet', online=False, detector='FasterRCNN'),
+    'indoor/two_stage/faster_rcnn_r50_fpn_indoor_aug.py':
+        arm(backbone='ResNet', online=False, offline=True, detector='FasterRCNN'),
     'synthetic/centernet_tiny_synthetic.py': arm(backbone='ResNet', indoor=False),
-    'synthetic/centernet_tiny_synthetic_danr.py': arm(
-        backbone='ResNet', offline=True, indoor=False, rendered='data/synthetic/danr/'
-    ),
+    'synthetic/centernet_tiny_synthetic_danr.py':
+        arm(backbone='ResNet', offline=True, indoor=False, rendered='data/synthetic/danr/'),
 }
 
 
@@ -210,11 +164,8 @@ def load(name):
 
 def test_every_detector_config_file_is_covered():
     # configs/renderer/ and configs/study/ are tested with the renderer and the Indoor study.
-    found = {
-        str(p.relative_to(CONFIGS))
-        for p in CONFIGS.rglob('*.py')
-        if '_base_' not in p.parts and p.relative_to(CONFIGS).parts[0] not in ('renderer', 'study')
-    }
+    found = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
+             if '_base_' not in p.parts and p.relative_to(CONFIGS).parts[0] not in ('renderer', 'study')}
     assert found == set(EXPECTED)
 
 
@@ -250,7 +201,7 @@ def test_config_builds_model_and_training_data(name, data_roots):
     assert cfg.model.backbone.init_cfg is None  # nothing to download
 
     train_cfg = cfg.train_dataloader.dataset
-    rendered_root = train_cfg.dataset.rendered.data_root if expected['offline'] else None
+    rendered_root = (train_cfg.dataset.rendered.data_root if expected['offline'] else None)
     assert rendered_root == (expected['rendered'] if expected['offline'] else None)
     redirect_data_roots(cfg.train_dataloader, data_roots)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
@@ -263,7 +214,8 @@ def test_config_builds_model_and_training_data(name, data_roots):
         assert (dataset.pipeline[0].alpha, dataset.pipeline[0].prob) == (1.5, 0.2)
 
     inner = dataset.dataset
-    split_file = f'splits/fit_{expected["split"]}.json' if expected['indoor'] else 'annotations.json'
+    split_file = (f'splits/fit_{expected["split"]}.json' if expected['indoor']
+                  else 'annotations.json')
     originals = inner.original if expected['offline'] else inner
     assert originals.ann_file.endswith(split_file)
     n_fit = len(json.loads(Path(originals.ann_file).read_text())['images'])
@@ -294,7 +246,7 @@ def test_indoor_schedule_and_evaluation_splits(name):
     assert cfg.optim_wrapper.optimizer.type == 'Adam'
     assert cfg.optim_wrapper.optimizer.lr == 2.5e-4
     assert cfg.train_cfg.max_epochs == 120
-    (scheduler,) = cfg.param_scheduler
+    (scheduler, ) = cfg.param_scheduler
     assert scheduler.type == 'MultiStepLR'
     assert (scheduler.milestones, scheduler.gamma) == ([90, 110], 0.5)
     # Checkpoints are chosen on a held-out part of the training split; the reported split
@@ -319,36 +271,26 @@ TRAIN = 'train_dataloader.dataset'
 EVAL_SPLITS = ('val_dataloader.dataset.ann_file', 'test_dataloader.dataset.ann_file')
 # (arm, the config it varies, the entries that differ -- and must -- between them)
 VARIATIONS = [
-    *[
-        (f'indoor/res/res_{r}.py', AUG, (f'{TRAIN}.dataset.rendered.data_root',))
-        for r in ('256native', '512native', '512pointSS', '512pixelSS')
-    ],
-    *[(f'indoor/scarcity/scarcity_{n}_na.py', NA, (f'{TRAIN}.dataset.ann_file',) + EVAL_SPLITS) for n in ('37', '19')],
-    *[
-        (f'indoor/scarcity/scarcity_{n}_aug.py', AUG, (f'{TRAIN}.dataset.original.ann_file',) + EVAL_SPLITS)
-        for n in ('37', '19')
-    ],
+    *[(f'indoor/res/res_{r}.py', AUG, (f'{TRAIN}.dataset.rendered.data_root', ))
+      for r in ('256native', '512native', '512pointSS', '512pixelSS')],
+    *[(f'indoor/scarcity/scarcity_{n}_na.py', NA, (f'{TRAIN}.dataset.ann_file', ) + EVAL_SPLITS)
+      for n in ('37', '19')],
+    *[(f'indoor/scarcity/scarcity_{n}_aug.py', AUG,
+       (f'{TRAIN}.dataset.original.ann_file', ) + EVAL_SPLITS) for n in ('37', '19')],
     # The default split is 5/5 (the paper's main setting): these arms are the defaults.
-    *[
-        (f'indoor/{arm}.py', NA, ())
-        for arm in ('scarcity/scarcity_55_na', 'comp/comp_online', 'affine/affine_w_na', 'det/det_resnest_na')
-    ],
-    *[
-        (f'indoor/{arm}.py', AUG, ())
-        for arm in ('scarcity/scarcity_55_aug', 'comp/comp_both', 'affine/affine_w_aug', 'det/det_resnest_aug')
-    ],
-    ('indoor/comp/comp_baseline.py', NA, (f'{TRAIN}.pipeline',)),
-    ('indoor/comp/comp_offline.py', AUG, (f'{TRAIN}.pipeline',)),
-    ('indoor/affine/affine_wo_na.py', NA, (f'{TRAIN}.dataset.pipeline',)),
-    ('indoor/affine/affine_wo_aug.py', AUG, (f'{TRAIN}.dataset.pipeline',)),
-    ('indoor/det/det_resnet_na.py', NA, ('model.backbone',)),
-    ('indoor/det/det_resnet_aug.py', AUG, ('model.backbone',)),
-    (
-        'indoor/two_stage/faster_rcnn_r50_fpn_indoor_aug.py',
-        'indoor/two_stage/faster_rcnn_r50_fpn_indoor_na.py',
-        (f'{TRAIN}.dataset',),
-    ),
-    (AUG, NA, (f'{TRAIN}.dataset',)),
+    *[(f'indoor/{arm}.py', NA, ()) for arm in (
+        'scarcity/scarcity_55_na', 'comp/comp_online', 'affine/affine_w_na', 'det/det_resnest_na')],
+    *[(f'indoor/{arm}.py', AUG, ()) for arm in (
+        'scarcity/scarcity_55_aug', 'comp/comp_both', 'affine/affine_w_aug', 'det/det_resnest_aug')],
+    ('indoor/comp/comp_baseline.py', NA, (f'{TRAIN}.pipeline', )),
+    ('indoor/comp/comp_offline.py', AUG, (f'{TRAIN}.pipeline', )),
+    ('indoor/affine/affine_wo_na.py', NA, (f'{TRAIN}.dataset.pipeline', )),
+    ('indoor/affine/affine_wo_aug.py', AUG, (f'{TRAIN}.dataset.pipeline', )),
+    ('indoor/det/det_resnet_na.py', NA, ('model.backbone', )),
+    ('indoor/det/det_resnet_aug.py', AUG, ('model.backbone', )),
+    ('indoor/two_stage/faster_rcnn_r50_fpn_indoor_aug.py',
+     'indoor/two_stage/faster_rcnn_r50_fpn_indoor_na.py', (f'{TRAIN}.dataset', )),
+    (AUG, NA, (f'{TRAIN}.dataset', )),
 ]
 
 
@@ -382,3 +324,4 @@ def test_indoor_classes_match_the_dataset_when_present():
     categories = json.loads(annotations.read_text())['categories']
     names = tuple(c['name'] for c in sorted(categories, key=lambda c: c['id']))
     assert tuple(load('indoor/centernet_resnest50_indoor_na.py').metainfo['classes']) == names
+

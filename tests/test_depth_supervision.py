@@ -1,6 +1,5 @@
 """Depth supervision beyond the paper: the depth-points format, the log-depth loss, the pair
 dataset's src_depth and photometric jitter, and the training term."""
-
 import numpy as np
 import pytest
 import torch
@@ -71,9 +70,8 @@ def test_depth_loss_against_hand_values():
 @pytest.fixture(scope="module")
 def synthetic_video(tmp_path_factory):
     out = tmp_path_factory.mktemp("synthetic")
-    write_synthetic_dataset(
-        out, SyntheticDatasetSpec(num_scenes=1, views_per_scene=3, size=32, seed=3, write_depth=True)
-    )
+    write_synthetic_dataset(out, SyntheticDatasetSpec(num_scenes=1, views_per_scene=3, size=32, seed=3,
+                                                      write_depth=True))
     return out / "video"
 
 
@@ -125,25 +123,16 @@ def test_training_with_depth_supervision_learns_the_depth(synthetic_video):
 
     torch.manual_seed(0)
     model = DANRRendererModel(
-        renderer=dict(
-            feature_channels=4,
-            encoder_widths=(4,),
-            decoder_widths=(4,),
-            depth_base_channels=4,
-            depth_levels=2,
-            depth_max_channels=8,
-            min_depth=0.5,
-            max_depth=12.0,
-        ),
+        renderer=dict(feature_channels=4, encoder_widths=(4,), decoder_widths=(4,), depth_base_channels=4,
+                      depth_levels=2, depth_max_channels=8, min_depth=0.5, max_depth=12.0),
         discriminator=dict(base_channels=4, n_layers=2),
-        loss=dict(lambda_gan=0.0, lambda_feat=0.0, lambda_l1=0.0, lambda_content=0.0, content_widths=(4, 8, 8, 16, 16)),
+        loss=dict(lambda_gan=0.0, lambda_feat=0.0, lambda_l1=0.0, lambda_content=0.0,
+                  content_widths=(4, 8, 8, 16, 16)),
         perceptual=dict(widths=(4, 8, 8, 16, 16)),
-        depth_supervision=dict(weight=1.0),
-    )
+        depth_supervision=dict(weight=1.0))
     optim = OptimWrapperDict(
         generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), lr=3e-3)),
-        discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(), lr=1e-4)),
-    )
+        discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(), lr=1e-4)))
     dataset = RealEstate10KPairs(synthetic_video, image_size=32, max_frame_gap=2, depth_folder="depth")
     batch = pseudo_collate([dataset[0], dataset[1]])
     logs = [model.train_step(batch, optim) for _ in range(30)]

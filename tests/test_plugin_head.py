@@ -1,5 +1,4 @@
 """WeightedCenterNetHead and WeightedGaussianFocalLoss (mmdet_plugin)."""
-
 import pytest
 
 pytest.importorskip("mmdet")
@@ -18,25 +17,21 @@ FEAT = (1, 3, 32, 32)  # stride 4
 
 def head(cls_name='WeightedCenterNetHead', seed=0, **kwargs):
     torch.manual_seed(seed)
-    built = MODELS.build(dict(type=cls_name, in_channels=8, feat_channels=8, num_classes=3, **kwargs))
+    built = MODELS.build(dict(type=cls_name, in_channels=8, feat_channels=8, num_classes=3,
+                              **kwargs))
     built.init_weights()
     return built
 
 
 def targets(boxes, labels, weights=None):
-    return head().get_targets(
-        [torch.tensor(boxes, dtype=torch.float32)],
-        [torch.tensor(labels)],
-        FEAT,
-        IMG,
-        None if weights is None else [torch.tensor(weights)],
-    )
+    return head().get_targets([torch.tensor(boxes, dtype=torch.float32)],
+                              [torch.tensor(labels)], FEAT, IMG,
+                              None if weights is None else [torch.tensor(weights)])
 
 
 def stock_targets(boxes, labels):
     return head('CenterNetHead', loss_center_heatmap=dict(type='GaussianFocalLoss')).get_targets(
-        [torch.tensor(boxes, dtype=torch.float32)], [torch.tensor(labels)], FEAT, IMG
-    )
+        [torch.tensor(boxes, dtype=torch.float32)], [torch.tensor(labels)], FEAT, IMG)
 
 
 def test_heatmap_peaks_at_box_weight_and_scales_the_stock_gaussian():
@@ -46,7 +41,8 @@ def test_heatmap_peaks_at_box_weight_and_scales_the_stock_gaussian():
     assert heatmap[12, 10].item() == pytest.approx(0.3)
     assert heatmap.max().item() == pytest.approx(0.3)
     stock, _ = stock_targets(box, [1])
-    torch.testing.assert_close(target['center_heatmap_target'], 0.3 * stock['center_heatmap_target'])
+    torch.testing.assert_close(target['center_heatmap_target'],
+                               0.3 * stock['center_heatmap_target'])
     assert target['center_heatmap_positive_weights'][0, 1, 12, 10].item() == pytest.approx(0.3)
     assert target['center_heatmap_positive_weights'].sum().item() == pytest.approx(0.3)
     assert target['wh_offset_target_weight'][0, :, 12, 10].tolist() == pytest.approx([0.3, 0.3])
@@ -60,8 +56,8 @@ def test_overlapping_boxes_merge_by_max():
     first, _ = targets(boxes[:1], [0], weights[:1])
     second, _ = targets(boxes[1:], [0], weights[1:])
     torch.testing.assert_close(
-        both['center_heatmap_target'], torch.maximum(first['center_heatmap_target'], second['center_heatmap_target'])
-    )
+        both['center_heatmap_target'],
+        torch.maximum(first['center_heatmap_target'], second['center_heatmap_target']))
     heatmap = both['center_heatmap_target'][0, 0]
     assert heatmap[12, 12].item() == pytest.approx(0.9)
     # The weaker box's peak is covered by the stronger box's Gaussian tail.
@@ -92,20 +88,20 @@ def test_weighted_focal_loss_matches_its_formula():
     loss = MODELS.build(dict(type='WeightedGaussianFocalLoss', loss_weight=2.0))
     got = loss(pred, target, positives, avg_factor=1.9)
     expected = 0.0
-    for p, t, w in zip(pred.flatten().tolist(), target.flatten().tolist(), positives.flatten().tolist()):
+    for p, t, w in zip(pred.flatten().tolist(), target.flatten().tolist(),
+                       positives.flatten().tolist()):
         if w > 0:
             expected += w * -math.log(p) * (1 - p) ** 2
         else:
-            expected += (1 - t) ** 4 * -math.log(1 - p) * p**2
+            expected += (1 - t) ** 4 * -math.log(1 - p) * p ** 2
     assert got.item() == pytest.approx(2.0 * expected / 1.9, rel=1e-5)
 
 
 def random_instances(generator, count, weights=None):
     corners = torch.rand(count, 2, generator=generator) * 96
     sizes = torch.rand(count, 2, generator=generator) * 28 + 4
-    instances = InstanceData(
-        bboxes=torch.cat([corners, corners + sizes], dim=1), labels=torch.randint(0, 3, (count,), generator=generator)
-    )
+    instances = InstanceData(bboxes=torch.cat([corners, corners + sizes], dim=1),
+                             labels=torch.randint(0, 3, (count,), generator=generator))
     if weights is not None:
         instances.weights = weights
     return instances
@@ -115,7 +111,8 @@ def random_instances(generator, count, weights=None):
 def test_unit_weights_give_the_stock_losses(with_unit_weights):
     generator = torch.Generator().manual_seed(7)
     features = torch.randn(2, 8, 32, 32, generator=generator)
-    batch = [random_instances(generator, n, torch.ones(n) if with_unit_weights else None) for n in (5, 3)]
+    batch = [random_instances(generator, n, torch.ones(n) if with_unit_weights else None)
+             for n in (5, 3)]
     metas = [dict(batch_input_shape=IMG)] * 2
     stock = head('CenterNetHead', seed=3, loss_center_heatmap=dict(type='GaussianFocalLoss'))
     weighted = head(seed=3)
@@ -131,10 +128,11 @@ def test_box_weights_scale_the_size_and_offset_losses():
     weighted = head(seed=5)
     metas = [dict(batch_input_shape=IMG)]
     box = torch.tensor([[20.0, 30.0, 60.0, 70.0]])
-    full = weighted.loss_by_feat(*weighted([features]), [InstanceData(bboxes=box, labels=torch.tensor([1]))], metas)
+    full = weighted.loss_by_feat(*weighted([features]),
+                                 [InstanceData(bboxes=box, labels=torch.tensor([1]))], metas)
     half = weighted.loss_by_feat(
-        *weighted([features]), [InstanceData(bboxes=box, labels=torch.tensor([1]), weights=torch.tensor([0.5]))], metas
-    )
+        *weighted([features]),
+        [InstanceData(bboxes=box, labels=torch.tensor([1]), weights=torch.tensor([0.5]))], metas)
     # One box: the normaliser stays max(1, w) = 1, so the L1 terms scale with the weight.
     for name in ('loss_wh', 'loss_offset'):
         torch.testing.assert_close(half[name], 0.5 * full[name])

@@ -1,5 +1,4 @@
 """ReviewAUCMetric (mmdet_plugin)."""
-
 import pytest
 
 pytest.importorskip("mmdet")
@@ -18,12 +17,10 @@ import mmdet_plugin  # noqa: E402,F401  (registers the plugin)
 
 def data_sample(pred_scores, num_gt_boxes):
     sample = DetDataSample()
-    sample.pred_instances = InstanceData(
-        scores=torch.tensor(pred_scores, dtype=torch.float32), bboxes=torch.zeros(len(pred_scores), 4)
-    )
-    sample.gt_instances = InstanceData(
-        bboxes=HorizontalBoxes(torch.ones(num_gt_boxes, 4)), labels=torch.zeros(num_gt_boxes, dtype=torch.long)
-    )
+    sample.pred_instances = InstanceData(scores=torch.tensor(pred_scores, dtype=torch.float32),
+                                         bboxes=torch.zeros(len(pred_scores), 4))
+    sample.gt_instances = InstanceData(bboxes=HorizontalBoxes(torch.ones(num_gt_boxes, 4)),
+                                       labels=torch.zeros(num_gt_boxes, dtype=torch.long))
     return sample.to_dict()
 
 
@@ -36,14 +33,8 @@ def evaluate(samples):
 def test_hand_computed_case():
     # Image scores (max detection score, 0 without detections) and labels:
     #   positives 0.9, 0.6, 0.0; negatives 0.4, 0.6, 0.3.
-    samples = [
-        data_sample([0.9, 0.2], 1),
-        data_sample([0.4], 0),
-        data_sample([0.6], 2),
-        data_sample([], 1),
-        data_sample([0.6, 0.1], 0),
-        data_sample([0.3], 0),
-    ]
+    samples = [data_sample([0.9, 0.2], 1), data_sample([0.4], 0), data_sample([0.6], 2),
+               data_sample([], 1), data_sample([0.6, 0.1], 0), data_sample([0.3], 0)]
     got = evaluate(samples)
     # Review curve points (pass-through rate of negatives, recall of positives) at
     # t = 0, .3, .4, .6, .9, inf: (0,1) (0,2/3) (1/3,2/3) (2/3,2/3) (1,1/3) (1,0);

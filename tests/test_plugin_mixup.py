@@ -1,5 +1,4 @@
 """KeypointMixUp, PackDetInputsWithWeights and KeepGtWeightsAligned (mmdet_plugin)."""
-
 import pytest
 
 pytest.importorskip("mmdet")
@@ -13,14 +12,10 @@ import mmdet_plugin  # noqa: E402,F401  (registers the plugin)
 
 
 def sample(image, boxes, labels, weights=None):
-    results = dict(
-        img=image,
-        img_shape=image.shape[:2],
-        img_path='x.png',
-        gt_bboxes=HorizontalBoxes(np.asarray(boxes, dtype=np.float32).reshape(-1, 4)),
-        gt_bboxes_labels=np.asarray(labels, dtype=np.int64),
-        gt_ignore_flags=np.zeros(len(labels), dtype=bool),
-    )
+    results = dict(img=image, img_shape=image.shape[:2], img_path='x.png',
+                   gt_bboxes=HorizontalBoxes(np.asarray(boxes, dtype=np.float32).reshape(-1, 4)),
+                   gt_bboxes_labels=np.asarray(labels, dtype=np.int64),
+                   gt_ignore_flags=np.zeros(len(labels), dtype=bool))
     if weights is not None:
         results['gt_weights'] = np.asarray(weights, dtype=np.float32)
     return results
@@ -40,14 +35,16 @@ def test_mixed_pixels_and_weights_follow_lambda():
     rng = np.random.default_rng(0)
     image_a, image_b = random_image(rng, 8, 8), random_image(rng, 8, 8)
     np.random.seed(1)
-    out = mixed(sample(image_a, [[0, 0, 4, 4], [2, 2, 8, 6]], [3, 1]), sample(image_b, [[1, 1, 5, 7]], [2]), prob=1.0)
+    out = mixed(sample(image_a, [[0, 0, 4, 4], [2, 2, 8, 6]], [3, 1]),
+                sample(image_b, [[1, 1, 5, 7]], [2]), prob=1.0)
     lam = float(out['gt_weights'][0])
     assert 0.0 < lam < 1.0
     np.testing.assert_allclose(out['gt_weights'], [lam, lam, 1 - lam], rtol=0, atol=1e-7)
     assert out['gt_weights'].dtype == np.float32
     expected = lam * image_a.astype(np.float64) + (1 - lam) * image_b.astype(np.float64)
     np.testing.assert_allclose(out['img'], expected, atol=1e-3)
-    np.testing.assert_array_equal(out['gt_bboxes'].numpy(), [[0, 0, 4, 4], [2, 2, 8, 6], [1, 1, 5, 7]])
+    np.testing.assert_array_equal(out['gt_bboxes'].numpy(),
+                                  [[0, 0, 4, 4], [2, 2, 8, 6], [1, 1, 5, 7]])
     np.testing.assert_array_equal(out['gt_bboxes_labels'], [3, 1, 2])
     assert out['gt_ignore_flags'].shape == (3,)
 
@@ -55,11 +52,8 @@ def test_mixed_pixels_and_weights_follow_lambda():
 def test_existing_weights_are_multiplied():
     rng = np.random.default_rng(1)
     np.random.seed(2)
-    out = mixed(
-        sample(random_image(rng, 4, 4), [[0, 0, 2, 2], [1, 1, 3, 3]], [0, 0], [0.5, 1.0]),
-        sample(random_image(rng, 4, 4), [[0, 0, 4, 4]], [1], [0.25]),
-        prob=1.0,
-    )
+    out = mixed(sample(random_image(rng, 4, 4), [[0, 0, 2, 2], [1, 1, 3, 3]], [0, 0], [0.5, 1.0]),
+                sample(random_image(rng, 4, 4), [[0, 0, 4, 4]], [1], [0.25]), prob=1.0)
     lam = out['gt_weights'][1]
     np.testing.assert_allclose(out['gt_weights'], [0.5 * lam, lam, 0.25 * (1 - lam)], atol=1e-7)
 
@@ -68,12 +62,8 @@ def test_lambda_follows_beta_alpha():
     rng = np.random.default_rng(2)
     image = random_image(rng, 2, 2)
     np.random.seed(3)
-    lams = np.array(
-        [
-            mixed(sample(image, [[0, 0, 1, 1]], [0]), sample(image, [], []), alpha=1.5, prob=1.0)['gt_weights'][0]
-            for _ in range(4000)
-        ]
-    )
+    lams = np.array([mixed(sample(image, [[0, 0, 1, 1]], [0]), sample(image, [], []),
+                           alpha=1.5, prob=1.0)['gt_weights'][0] for _ in range(4000)])
     # Beta(1.5, 1.5): mean 1/2, variance a*a / ((2a)^2 (2a + 1)) = 1/16 (uniform would be 1/12).
     assert abs(lams.mean() - 0.5) < 0.02
     assert abs(lams.var() - 1 / 16) < 0.006
@@ -84,7 +74,8 @@ def test_smaller_image_is_resized_keeping_ratio_and_zero_padded():
     image_a = random_image(rng, 8, 12)
     image_b = np.full((2, 4, 3), 100, dtype=np.uint8)
     np.random.seed(4)
-    out = mixed(sample(image_a, [[0, 0, 2, 2]], [0]), sample(image_b, [[1, 0, 3, 2]], [1]), prob=1.0)
+    out = mixed(sample(image_a, [[0, 0, 2, 2]], [0]), sample(image_b, [[1, 0, 3, 2]], [1]),
+                prob=1.0)
     lam = float(out['gt_weights'][0])
     # B (2x4) fits 8x12 with factor min(8/2, 12/4) = 3: it covers rows 0..5, all 12 columns.
     expected = lam * image_a.astype(np.float64)
@@ -97,11 +88,8 @@ def test_smaller_image_is_resized_keeping_ratio_and_zero_padded():
 def test_prob_zero_leaves_the_sample_untouched():
     rng = np.random.default_rng(4)
     image_a = random_image(rng, 6, 6)
-    out = mixed(
-        sample(image_a.copy(), [[0, 0, 3, 3], [1, 1, 2, 2]], [0, 1]),
-        sample(random_image(rng, 6, 6), [[0, 0, 6, 6]], [1]),
-        prob=0.0,
-    )
+    out = mixed(sample(image_a.copy(), [[0, 0, 3, 3], [1, 1, 2, 2]], [0, 1]),
+                sample(random_image(rng, 6, 6), [[0, 0, 6, 6]], [1]), prob=0.0)
     np.testing.assert_array_equal(out['img'], image_a)
     assert out['img'].dtype == np.uint8
     np.testing.assert_array_equal(out['gt_weights'], [1.0, 1.0])
@@ -112,9 +100,8 @@ def test_prob_sets_the_share_of_mixed_samples():
     rng = np.random.default_rng(5)
     image = random_image(rng, 2, 2)
     np.random.seed(6)
-    outs = [
-        mixed(sample(image, [[0, 0, 1, 1]], [0]), sample(image, [[0, 0, 2, 2]], [0]), prob=0.3) for _ in range(2000)
-    ]
+    outs = [mixed(sample(image, [[0, 0, 1, 1]], [0]), sample(image, [[0, 0, 2, 2]], [0]),
+                  prob=0.3) for _ in range(2000)]
     share = np.mean([len(out['gt_bboxes']) == 2 for out in outs])
     assert abs(share - 0.3) < 0.04
 
@@ -126,15 +113,15 @@ def test_mixup_without_mix_results_fails_clearly():
 
 
 def test_packing_puts_weights_in_gt_instances():
-    results = sample(
-        np.zeros((4, 4, 3), np.uint8), [[0, 0, 1, 1], [1, 1, 2, 2], [0, 0, 4, 4]], [0, 1, 2], [0.2, 0.5, 0.7]
-    )
+    results = sample(np.zeros((4, 4, 3), np.uint8), [[0, 0, 1, 1], [1, 1, 2, 2], [0, 0, 4, 4]],
+                     [0, 1, 2], [0.2, 0.5, 0.7])
     results['gt_ignore_flags'] = np.array([False, True, False])
     packed = TRANSFORMS.build(dict(type='PackDetInputsWithWeights'))(results)
     instances = packed['data_samples'].gt_instances
     torch.testing.assert_close(instances.weights, torch.tensor([0.2, 0.7]))
     torch.testing.assert_close(instances.labels, torch.tensor([0, 2]))
-    torch.testing.assert_close(packed['data_samples'].ignored_instances.weights, torch.tensor([0.5]))
+    torch.testing.assert_close(packed['data_samples'].ignored_instances.weights,
+                               torch.tensor([0.5]))
 
 
 def test_weights_survive_filtering_only_inside_the_wrapper():
@@ -161,20 +148,10 @@ def test_wrapped_random_center_crop_pad_keeps_label_weight_pairs():
     corners = rng.random((12, 2)) * 56
     boxes = np.concatenate([corners, corners + 8], axis=1)
     labels = np.arange(12)
-    crop = TRANSFORMS.build(
-        dict(
-            type='KeepGtWeightsAligned',
-            transform=dict(
-                type='RandomCenterCropPad',
-                crop_size=(32, 32),
-                ratios=(1.0,),
-                mean=[0, 0, 0],
-                std=[1, 1, 1],
-                to_rgb=False,
-                test_pad_mode=None,
-            ),
-        )
-    )
+    crop = TRANSFORMS.build(dict(
+        type='KeepGtWeightsAligned',
+        transform=dict(type='RandomCenterCropPad', crop_size=(32, 32), ratios=(1.0,),
+                       mean=[0, 0, 0], std=[1, 1, 1], to_rgb=False, test_pad_mode=None)))
     np.random.seed(7)
     kept_counts = []
     for _ in range(10):

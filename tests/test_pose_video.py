@@ -9,7 +9,6 @@ focals came out 4-38% high). Even with the true camera, SfM's orientation drifts
 over these paths, so issue 12's bounds (1 degree, 5%) are an xfail here and a looser regression
 bound is asserted; the assertion messages print the medians and maxima.
 """
-
 from __future__ import annotations
 
 import shutil
@@ -132,9 +131,7 @@ def _pose_errors(posed, synthetic) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         est = [f.world_to_camera for f in rows]
         angles = [
             _rotation_angle_deg((est[j][:, :3] @ est[i][:, :3].T) @ (true[j][:, :3] @ true[i][:, :3].T).T)
-            for i in range(len(rows))
-            for j in range(i + 1, len(rows))
-            if origin[j][1] - origin[i][1] >= 10
+            for i in range(len(rows)) for j in range(i + 1, len(rows)) if origin[j][1] - origin[i][1] >= 10
         ]
         assert angles, f"{name}: no frame pair 10 or more frames apart"
         centres_est = np.array([-p[:, :3].T @ p[:, 3] for p in est])
@@ -163,14 +160,10 @@ def test_poses_are_close_to_the_truth(posed, synthetic):
     _check_pose_errors(_pose_errors(posed, synthetic), max_rotation_deg=3.0, max_centre=0.15)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "issue 12's bounds; on these short, mostly forward synthetic paths SfM's orientation drifts "
-        "about 1 degree although the true poses explain the matches as well (median reprojection "
-        "0.50 px against 0.56 px): the geometry, not the code, limits it"
-    ),
-)
+@pytest.mark.xfail(strict=False, reason=(
+    "issue 12's bounds; on these short, mostly forward synthetic paths SfM's orientation drifts "
+    "about 1 degree although the true poses explain the matches as well (median reprojection "
+    "0.50 px against 0.56 px): the geometry, not the code, limits it"))
 def test_poses_meet_the_issue_bounds(posed, synthetic):
     _check_pose_errors(_pose_errors(posed, synthetic), max_rotation_deg=1.0, max_centre=0.05)
 
@@ -211,14 +204,10 @@ def test_sparse_depth_is_the_oracle_depth_after_the_scale_rule(posed, synthetic)
             rows_, cols_ = sparse["v"].astype(int), sparse["u"].astype(int)
             # The 3 x 3 pixels around each point: SIFT likes corners on silhouettes, where the
             # pixel the point falls in may show the surface behind.
-            window = np.stack(
-                [
-                    depth[np.clip(rows_ + dy, 0, SIZE - 1), np.clip(cols_ + dx, 0, SIZE - 1)]
-                    for dy in (-1, 0, 1)
-                    for dx in (-1, 0, 1)
-                ],
-                axis=1,
-            )
+            window = np.stack([
+                depth[np.clip(rows_ + dy, 0, SIZE - 1), np.clip(cols_ + dx, 0, SIZE - 1)]
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+            ], axis=1)
             ratios.append(sparse["z"][:, None] / window)
         ratios = np.concatenate(ratios)
         factor = np.median(ratios[:, 4])
@@ -226,10 +215,8 @@ def test_sparse_depth_is_the_oracle_depth_after_the_scale_rule(posed, synthetic)
         # One factor maps the oracle's metres to the clip's units. Around it: triangulation
         # noise of these short baselines (median deviation measured 4-8%) and a tail of points
         # far off (the 80th percentile measured up to 50%), which the report shows.
-        report = (
-            f"{name}: deviation from one factor: median {np.median(relative):.2%}, 80th "
-            f"percentile {np.percentile(relative, 80):.2%}, max {relative.max():.2%}"
-        )
+        report = (f"{name}: deviation from one factor: median {np.median(relative):.2%}, 80th "
+                  f"percentile {np.percentile(relative, 80):.2%}, max {relative.max():.2%}")
         assert np.median(relative) < 0.12, report
 
 
@@ -251,16 +238,8 @@ def test_a_finished_run_resumes_without_redoing_clips(posed):
 
 def test_tool_reports_a_clip_that_cannot_be_posed(run_tool, posed, tmp_path):
     flat = posed["clips"][1].frames[0].label
-    completed = run_tool(
-        "tools/pose_video.py",
-        "--frames",
-        Path(flat).parent,
-        "--out",
-        tmp_path / "out",
-        "--threads",
-        THREADS,
-        check=False,
-    )
+    completed = run_tool("tools/pose_video.py", "--frames", Path(flat).parent, "--out", tmp_path / "out",
+                         "--threads", THREADS, check=False)
     assert completed.returncode == 1, completed.stderr[-2000:]
     assert "flat: cannot be posed: no model" in completed.stdout
     assert "0 of 1 clip(s) posed" in completed.stdout

@@ -1,6 +1,5 @@
 """Every `python tools/<tool>.py ...` command in the README's shell blocks names a tool that
 exists and only options that tool's --help lists, so the commands run as written."""
-
 import re
 from pathlib import Path
 

@@ -1,5 +1,4 @@
 """RealEstate10K camera-file reading, writing and pose extraction."""
-
 import numpy as np
 import pytest
 import torch

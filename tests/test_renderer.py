@@ -1,5 +1,4 @@
 """NovelViewRenderer: shapes, geometry wiring, gradients, training, checkpoints, batched views."""
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -11,17 +10,9 @@ PAPER_ROTVECS = torch.tensor([[-0.1, -0.15, 0.0], [0.1, -0.15, 0.0], [-0.1, 0.15
 
 
 def tiny_renderer(**overrides) -> NovelViewRenderer:
-    config = dict(
-        feature_channels=4,
-        encoder_widths=(4, 8),
-        decoder_widths=(4, 8, 8),
-        depth_base_channels=4,
-        min_depth=1.0,
-        max_depth=4.0,
-        splat_radius=1.5,
-        points_per_pixel=8,
-        splat_backend="native",
-    )
+    config = dict(feature_channels=4, encoder_widths=(4, 8), decoder_widths=(4, 8, 8),
+                  depth_base_channels=4, min_depth=1.0, max_depth=4.0, splat_radius=1.5,
+                  points_per_pixel=8, splat_backend="native")
     config.update(overrides)
     return NovelViewRenderer(**config)
 
@@ -118,11 +109,8 @@ def test_gradients_reach_depth_net_and_encoder_through_the_splatter():
     image = torch.rand(2, 3, 16, 16)
     out = renderer(image, *camera_batch(2, 16, 16))
     F.l1_loss(out.image, torch.rand_like(out.image)).backward()
-    for name, module in [
-        ("depth_net", renderer.depth_net),
-        ("encoder", renderer.encoder),
-        ("decoder", renderer.decoder),
-    ]:
+    for name, module in [("depth_net", renderer.depth_net), ("encoder", renderer.encoder),
+                         ("decoder", renderer.decoder)]:
         grads = [p.grad for p in module.parameters()]
         assert all(g is not None for g in grads), name
         assert sum(g.abs().sum() for g in grads) > 0, name
@@ -136,9 +124,8 @@ def test_adam_lowers_the_loss_on_a_fixed_batch():
     image = torch.rand(2, 3, 16, 16)
     # A smooth colour ramp: reachable by the decoder, far from its initial grey output.
     ramp = torch.linspace(0.05, 0.95, 16)
-    target = torch.stack([ramp.view(1, 16).expand(16, 16), ramp.view(16, 1).expand(16, 16), torch.full((16, 16), 0.9)])[
-        None
-    ].expand(2, 3, 16, 16)
+    target = torch.stack([ramp.view(1, 16).expand(16, 16), ramp.view(16, 1).expand(16, 16),
+                          torch.full((16, 16), 0.9)])[None].expand(2, 3, 16, 16)
     cameras = camera_batch(2, 16, 16)
     optimiser = torch.optim.Adam(renderer.parameters(), lr=1e-2)
     losses = []
@@ -186,9 +173,8 @@ def test_config_round_trip_and_errors(tmp_path):
     with pytest.raises(ValueError, match="bad.pth"):
         NovelViewRenderer.load_checkpoint(bad)
     mismatched = tmp_path / "mismatched.pth"
-    torch.save(
-        {"config": tiny_renderer(feature_channels=6).to_config(), "state_dict": renderer.state_dict()}, mismatched
-    )
+    torch.save({"config": tiny_renderer(feature_channels=6).to_config(),
+                "state_dict": renderer.state_dict()}, mismatched)
     with pytest.raises(ValueError, match="mismatched.pth"):
         NovelViewRenderer.load_checkpoint(mismatched)
     with pytest.raises(ValueError, match="render_scale"):
@@ -222,15 +208,11 @@ def test_render_views_equals_forward_per_view(scale):
         assert views.image.shape == (4, 3, 16 * scale, 24 * scale)
         assert views.depth.shape == (1, 1, 16, 24)
         for index in range(4):
-            single = renderer(
-                image[None],
-                K[None],
-                rotvec_to_matrix(PAPER_ROTVECS[index : index + 1]),
-                translations[index : index + 1],
-            )
-            torch.testing.assert_close(views.image[index : index + 1], single.image, atol=1e-5, rtol=1e-5)
-            torch.testing.assert_close(views.alpha[index : index + 1], single.alpha, atol=1e-5, rtol=1e-5)
-            torch.testing.assert_close(views.points[index : index + 1], single.points, atol=1e-5, rtol=1e-5)
+            single = renderer(image[None], K[None], rotvec_to_matrix(PAPER_ROTVECS[index:index + 1]),
+                              translations[index:index + 1])
+            torch.testing.assert_close(views.image[index:index + 1], single.image, atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(views.alpha[index:index + 1], single.alpha, atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(views.points[index:index + 1], single.points, atol=1e-5, rtol=1e-5)
             torch.testing.assert_close(views.depth, single.depth)
     # The four views really are different views.
     assert (views.points[0, :, :2] - views.points[3, :, :2]).abs().max() > 1.0

@@ -1,5 +1,4 @@
 """Tests of danr_renderer.splatting against the loop reference and hand-computed cases."""
-
 import math
 import zlib
 
@@ -62,7 +61,8 @@ def test_pytorch3d_matches_loop_reference(falloff, image_size):
     points, features = random_scene(generator, 2, 25, 3, *image_size)
     kwargs = dict(radius=2.3, points_per_pixel=4, falloff=falloff)
     # PyTorch3D's kernels run in float32 whatever the input dtype.
-    result = splat_points(points.float(), features.float(), image_size, backend="pytorch3d", **kwargs)
+    result = splat_points(points.float(), features.float(), image_size, backend="pytorch3d",
+                          **kwargs)
     expected = splat_points_reference(points, features, image_size, **kwargs)
     assert_results_close(result, expected, atol=1e-5)
 
@@ -77,7 +77,8 @@ def test_pytorch3d_gradients_match_own_backends(backend, falloff):
     for name in (backend, "pytorch3d"):
         pts = points.float().requires_grad_()
         feats = features.float().requires_grad_()
-        result = splat_points(pts, feats, (7, 5), radius=2.1, points_per_pixel=3, falloff=falloff, backend=name)
+        result = splat_points(pts, feats, (7, 5), radius=2.1, points_per_pixel=3,
+                              falloff=falloff, backend=name)
         (result.image.square().sum() + result.alpha.sum()).backward()
         grads[name] = (pts.grad[..., :2], feats.grad)
     for mine, other in zip(grads[backend], grads["pytorch3d"]):
@@ -88,21 +89,18 @@ def gradcheck_scene(radius):
     """A tiny scene with distinct z and no point within 0.05 px of a disk edge or centre."""
     height, width, num_points = 4, 5, 6
     generator = torch.Generator().manual_seed(11)
-    centres = (
-        torch.stack(
-            torch.meshgrid(torch.arange(height, dtype=F64) + 0.5, torch.arange(width, dtype=F64) + 0.5, indexing="ij"),
-            -1,
-        )
-        .reshape(-1, 2)
-        .flip(-1)
-    )
+    centres = torch.stack(torch.meshgrid(torch.arange(height, dtype=F64) + 0.5,
+                                         torch.arange(width, dtype=F64) + 0.5,
+                                         indexing="ij"), -1).reshape(-1, 2).flip(-1)
     uv = []
     while len(uv) < num_points:
-        candidate = torch.rand(2, generator=generator, dtype=F64) * torch.tensor([width, height], dtype=F64)
+        candidate = torch.rand(2, generator=generator, dtype=F64) * torch.tensor(
+            [width, height], dtype=F64)
         dist = (centres - candidate).norm(dim=-1)
         if ((dist - radius).abs() > 0.05).all() and (dist > 0.05).all():
             uv.append(candidate)
-    z = torch.linspace(1.0, 2.0, num_points, dtype=F64)[torch.randperm(num_points, generator=generator)]
+    z = torch.linspace(1.0, 2.0, num_points, dtype=F64)[torch.randperm(num_points,
+                                                                       generator=generator)]
     points = torch.cat([torch.stack(uv), z[:, None]], dim=1)[None]
     features = torch.rand(1, num_points, 2, generator=generator, dtype=F64)
     return points, features, (height, width)
@@ -115,16 +113,15 @@ def test_gradcheck_wrt_uv_z_and_features(backend, falloff):
     points, features, image_size = gradcheck_scene(radius)
 
     def splat(pts, feats):
-        result = splat_points(
-            pts, feats, image_size, radius=radius, points_per_pixel=2, falloff=falloff, backend=backend
-        )
+        result = splat_points(pts, feats, image_size, radius=radius, points_per_pixel=2,
+                              falloff=falloff, backend=backend)
         return result.image, result.alpha, result.depth
 
     inputs = (points.requires_grad_(), features.requires_grad_())
     assert torch.autograd.gradcheck(splat, inputs, eps=1e-6, atol=1e-6)
     # u, v really do move the image (not a vacuous check of a constant function).
     image, alpha, _ = splat(*inputs)
-    (grad_points,) = torch.autograd.grad(image.sum() + alpha.sum(), points)
+    grad_points, = torch.autograd.grad(image.sum() + alpha.sum(), points)
     assert grad_points[..., :2].abs().sum() > 1e-3
     assert torch.all(grad_points[..., 2] == 0)  # z only orders the points
 
@@ -135,11 +132,15 @@ def test_hand_computed_two_points(backend):
     # B: d = 0.5, z = 2, behind A.
     points = torch.tensor([[[3.1, 2.3, 1.0], [2.5, 1.0, 2.0]]], dtype=F64)
     features = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]], dtype=F64)
-    for falloff, a_front, a_back in [("linear", 1 - 1 / 2, 1 - 0.5 / 2), ("quadratic", 1 - 1 / 4, 1 - 0.25 / 4)]:
-        result = splat_points(points, features, (4, 6), radius=2.0, falloff=falloff, backend=backend)
+    for falloff, a_front, a_back in [("linear", 1 - 1 / 2, 1 - 0.5 / 2),
+                                     ("quadratic", 1 - 1 / 4, 1 - 0.25 / 4)]:
+        result = splat_points(points, features, (4, 6), radius=2.0, falloff=falloff,
+                              backend=backend)
         pixel = result.image[0, :, 1, 2]
-        torch.testing.assert_close(pixel, torch.tensor([a_front, (1 - a_front) * a_back], dtype=F64))
-        torch.testing.assert_close(result.alpha[0, 0, 1, 2], torch.tensor(1 - (1 - a_front) * (1 - a_back), dtype=F64))
+        torch.testing.assert_close(pixel, torch.tensor([a_front, (1 - a_front) * a_back],
+                                                       dtype=F64))
+        torch.testing.assert_close(result.alpha[0, 0, 1, 2],
+                                   torch.tensor(1 - (1 - a_front) * (1 - a_back), dtype=F64))
         assert result.depth[0, 0, 1, 2] == 1.0
 
 
@@ -187,13 +188,15 @@ def test_only_the_k_nearest_points_are_kept(backend):
     z = torch.tensor([3.0, 1.0, 5.0, 2.0, 4.0], dtype=F64)
     points = torch.stack([torch.full_like(z, 2.5), torch.full_like(z, 3.1), z], -1)[None]
     features = torch.eye(5, dtype=F64)[None]
-    result = splat_points(points, features, (5, 5), radius=2.0, points_per_pixel=2, backend=backend)
+    result = splat_points(points, features, (5, 5), radius=2.0, points_per_pixel=2,
+                          backend=backend)
     a = 1 - 0.6 / 2.0
     expected = torch.zeros(5, dtype=F64)
     expected[1] = a  # z = 1, nearest
     expected[3] = (1 - a) * a  # z = 2, second; the rest are dropped
     torch.testing.assert_close(result.image[0, :, 2, 2], expected)
-    torch.testing.assert_close(result.alpha[0, 0, 2, 2], torch.tensor(1 - (1 - a) ** 2, dtype=F64))
+    torch.testing.assert_close(result.alpha[0, 0, 2, 2], torch.tensor(1 - (1 - a) ** 2,
+                                                                      dtype=F64))
 
 
 @pytest.mark.parametrize("backend", OWN_BACKENDS)
@@ -212,7 +215,8 @@ def test_point_on_a_pixel_centre_occludes_fully_with_finite_gradients(backend):
 def test_dense_cloud_matches_reference_with_sideways_shift(backend):
     # One point per pixel shifted sideways, the benchmark's and the renderer's regime.
     height, width = 6, 7
-    rows, cols = torch.meshgrid(torch.arange(height, dtype=F64), torch.arange(width, dtype=F64), indexing="ij")
+    rows, cols = torch.meshgrid(torch.arange(height, dtype=F64), torch.arange(width, dtype=F64),
+                                indexing="ij")
     generator = torch.Generator().manual_seed(2)
     z = 1 + torch.rand(height * width, generator=generator, dtype=F64)
     points = torch.stack([cols.reshape(-1) + 0.5 + 0.7, rows.reshape(-1) + 0.5 - 0.3, z], -1)[None]
@@ -241,14 +245,16 @@ def splat_with_grads(points, features, image_size, backend, **kwargs):
     features = features.clone().requires_grad_()
     result = splat_points(points, features, image_size, backend=backend, **kwargs)
     generator = torch.Generator().manual_seed(99)
-    loss = sum((output * torch.rand(output.shape, generator=generator, dtype=output.dtype)).sum() for output in result)
+    loss = sum((output * torch.rand(output.shape, generator=generator, dtype=output.dtype)).sum()
+               for output in result)
     grad_points, grad_features = torch.autograd.grad(loss, (points, features))
     return result, grad_points, grad_features
 
 
 def crowded_scene(generator, batch, num_points, channels, height, width, dtype=F64):
     """Many more points than K per pixel, over several tiles, some behind the camera."""
-    points, features = random_scene(generator, batch, num_points, channels, height, width, margin=5.0)
+    points, features = random_scene(generator, batch, num_points, channels, height, width,
+                                    margin=5.0)
     return points.to(dtype), features.to(dtype)
 
 
@@ -273,9 +279,8 @@ def test_native_matches_torch_backend_with_gradients(dtype, falloff, points_per_
 
 def most_candidates(points, image_size, radius):
     """The most candidates (z > 0, d < r) any pixel has."""
-    rows, cols = torch.meshgrid(
-        torch.arange(image_size[0], dtype=F64) + 0.5, torch.arange(image_size[1], dtype=F64) + 0.5, indexing="ij"
-    )
+    rows, cols = torch.meshgrid(torch.arange(image_size[0], dtype=F64) + 0.5,
+                                torch.arange(image_size[1], dtype=F64) + 0.5, indexing="ij")
     centres = torch.stack([cols.reshape(-1), rows.reshape(-1)], -1)
     dist = torch.cdist(centres[None].expand(points.shape[0], -1, -1), points[..., :2].double())
     return int(((dist < radius) & (points[:, None, :, 2] > 0)).sum(-1).max())
@@ -299,7 +304,8 @@ def test_points_on_exact_disk_edges_match_loop_reference(backend, radius):
     u, v = torch.meshgrid(steps, steps[:20], indexing="xy")
     z = 1.0 + torch.rand(u.numel(), generator=torch.Generator().manual_seed(4), dtype=F64)
     points = torch.stack([u.reshape(-1), v.reshape(-1), z], -1)[None]
-    features = torch.rand(1, points.shape[1], 2, generator=torch.Generator().manual_seed(5), dtype=F64)
+    features = torch.rand(1, points.shape[1], 2, generator=torch.Generator().manual_seed(5),
+                          dtype=F64)
     kwargs = dict(radius=radius, points_per_pixel=5, falloff="quadratic")
     result = splat_points(points, features, (5, 7), backend=backend, **kwargs)
     expected = splat_points_reference(points, features, (5, 7), **kwargs)
@@ -314,7 +320,8 @@ def test_points_with_nan_coordinates_are_dropped(backend):
     nan[:, 0, 0] = nan[:, 1, 1] = nan[:, 2, 2] = math.nan  # NaN u, v or z
     with_nan = torch.cat([nan, points], dim=1)
     nan_features = torch.cat([torch.full((2, 3, 3), 7.0, dtype=F64), features], dim=1)
-    result, grad_points, grad_features = splat_with_grads(with_nan, nan_features, (9, 7), backend, radius=2.0)
+    result, grad_points, grad_features = splat_with_grads(with_nan, nan_features, (9, 7),
+                                                          backend, radius=2.0)
     expected = splat_points(points, features, (9, 7), radius=2.0, backend=backend)
     assert_results_close(result, expected, atol=1e-12)
     assert torch.all(grad_points[:, :3] == 0) and torch.all(grad_features[:, :3] == 0)
@@ -354,7 +361,8 @@ def test_native_computes_half_precision_in_float32():
     generator = torch.Generator().manual_seed(6)
     points, features = random_scene(generator, 1, 30, 3, 8, 8)
     half = splat_points(points.half(), features.half(), (8, 8), radius=2.0, backend="native")
-    single = splat_points(points.half().float(), features.half().float(), (8, 8), radius=2.0, backend="native")
+    single = splat_points(points.half().float(), features.half().float(), (8, 8), radius=2.0,
+                          backend="native")
     assert half.image.dtype == torch.float16
     assert_results_close(half, single, atol=2e-3)
 
@@ -362,7 +370,8 @@ def test_native_computes_half_precision_in_float32():
 def test_auto_uses_native_for_cpu_tensors_when_built(monkeypatch):
     calls = []
     monkeypatch.setattr(splatting_api, "native_available", lambda: True)
-    monkeypatch.setitem(splatting_api._BACKEND_FUNCTIONS, "native", lambda *args: calls.append(args) or "native ran")
+    monkeypatch.setitem(splatting_api._BACKEND_FUNCTIONS, "native",
+                        lambda *args: calls.append(args) or "native ran")
     assert splat_points(torch.ones(1, 1, 3), torch.ones(1, 1, 1), (2, 2)) == "native ran"
     assert len(calls) == 1
 
@@ -370,7 +379,8 @@ def test_auto_uses_native_for_cpu_tensors_when_built(monkeypatch):
 def test_auto_falls_back_to_torch_without_the_kernel(monkeypatch):
     monkeypatch.setattr(splatting_api, "native_available", lambda: False)
     monkeypatch.setitem(splatting_api._BACKEND_FUNCTIONS, "native", None)  # never called
-    result = splat_points(torch.tensor([[[1.2, 1.0, 1.0]]]), torch.ones(1, 1, 1), (2, 2), radius=1.0)
+    result = splat_points(torch.tensor([[[1.2, 1.0, 1.0]]]), torch.ones(1, 1, 1), (2, 2),
+                          radius=1.0)
     assert result.alpha.sum() > 0
 
 
@@ -407,7 +417,8 @@ def test_missing_kernel_is_explained_with_how_to_build(monkeypatch):
         assert "pip install --no-build-isolation --no-deps -e ." in reason
         assert "No module named" in reason
         with pytest.raises(RuntimeError, match="not built"):
-            splatting_native.splat_points_native(torch.ones(1, 1, 3), torch.ones(1, 1, 1), (2, 2), 1.0, 1, "linear")
+            splatting_native.splat_points_native(torch.ones(1, 1, 3), torch.ones(1, 1, 1),
+                                                 (2, 2), 1.0, 1, "linear")
     finally:
         monkeypatch.undo()
         splatting_native._load_extension.cache_clear()

@@ -1,6 +1,5 @@
 """danr_renderer.data.splits (and its CLI, tools/split_dataset.py): ratios, seeding,
 whole-group rule, holdout, files and errors."""
-
 import json
 import subprocess
 import sys
@@ -21,33 +20,14 @@ def make_coco(group_sizes, boxes_per_image=2):
     for sequence, size in enumerate(group_sizes, start=1):
         for frame in range(1, size + 1):
             image_id = len(images) + 1
-            images.append(
-                dict(
-                    id=image_id,
-                    file_name=f's{sequence}_{frame}.jpg',
-                    width=64,
-                    height=48,
-                    sequence=sequence,
-                    frame=frame,
-                )
-            )
+            images.append(dict(id=image_id, file_name=f's{sequence}_{frame}.jpg', width=64,
+                               height=48, sequence=sequence, frame=frame))
             for k in range(boxes_per_image):
-                annotations.append(
-                    dict(
-                        id=len(annotations) + 1,
-                        image_id=image_id,
-                        category_id=1 + k % 2,
-                        bbox=[1.0, 2.0, 10.0, 8.0],
-                        area=80.0,
-                        iscrowd=0,
-                    )
-                )
-    return dict(
-        info={'description': 'test'},
-        images=images,
-        annotations=annotations,
-        categories=[dict(id=1, name='a'), dict(id=2, name='b')],
-    )
+                annotations.append(dict(id=len(annotations) + 1, image_id=image_id,
+                                        category_id=1 + k % 2, bbox=[1.0, 2.0, 10.0, 8.0],
+                                        area=80.0, iscrowd=0))
+    return dict(info={'description': 'test'}, images=images, annotations=annotations,
+                categories=[dict(id=1, name='a'), dict(id=2, name='b')])
 
 
 def write_coco(tmp_path, coco, name='ann.json'):
@@ -109,7 +89,8 @@ def test_groups_are_never_split_and_ratio_is_met_within_half_a_group(tmp_path):
     total = sum(sizes)
     for seed in range(5):
         for a, b in ((5, 5), (3, 7), (1, 9)):
-            train, val = splits.split_images(coco['images'], a / (a + b), seed, group_key='sequence')
+            train, val = splits.split_images(coco['images'], a / (a + b), seed,
+                                             group_key='sequence')
             train_groups = Counter(image['sequence'] for image in train)
             val_groups = Counter(image['sequence'] for image in val)
             assert not set(train_groups) & set(val_groups)
@@ -122,7 +103,8 @@ def test_group_rule_finds_the_exact_subset_a_single_greedy_pass_can_miss():
     # Sizes 6, 3, 1 and target 0.3 * 10 = 3: only sequence 2 alone hits it. A greedy pass that
     # meets sequence 3 first ends at {3, 2} = 4 images; the best of the seeded orders is exact.
     coco = make_coco([6, 3, 1])
-    greedy_from_third = splits.greedy_group_split(splits.group_images(coco['images'], 'sequence'), [2, 1, 0], 3.0)[0]
+    greedy_from_third = splits.greedy_group_split(
+        splits.group_images(coco['images'], 'sequence'), [2, 1, 0], 3.0)[0]
     assert sorted({image['sequence'] for image in greedy_from_third}) == [2, 3]
     train, _ = splits.split_images(coco['images'], 0.3, seed=0, group_key='sequence')
     assert {image['sequence'] for image in train} == {2}
@@ -132,7 +114,8 @@ def test_holdout_is_the_tail_of_each_training_group(tmp_path):
     sizes = [10, 20, 30, 40]
     ann = write_coco(tmp_path, make_coco(sizes))
     out = tmp_path / 'splits'
-    splits.split_dataset(ann, out, ratios=[(5, 5)], group_key='sequence', holdout=0.2, order_key='frame')
+    splits.split_dataset(ann, out, ratios=[(5, 5)], group_key='sequence', holdout=0.2,
+                         order_key='frame')
     train, fit, holdout = (read(out / f'{part}_5of5.json') for part in ('train', 'fit', 'holdout'))
     assert image_ids(fit) | image_ids(holdout) == image_ids(train)
     assert not image_ids(fit) & image_ids(holdout)
@@ -151,19 +134,14 @@ def test_per_image_holdout_fraction():
     assert not image_ids(dict(images=fit)) & image_ids(dict(images=holdout))
 
 
-@pytest.mark.parametrize(
-    'content, message',
-    [
-        ('{"images": [', 'malformed JSON'),
-        ('[1, 2]', 'top level is not a JSON object'),
-        ('{"images": []}', "no 'annotations' list"),
-        ('{"images": [{"id": 1}, {"id": 1}], "annotations": []}', 'duplicate image id 1'),
-        (
-            '{"images": [{"id": 1}], "annotations": [{"id": 1, "image_id": 9}]}',
-            'annotations[0] refers to no listed image',
-        ),
-    ],
-)
+@pytest.mark.parametrize('content, message', [
+    ('{"images": [', 'malformed JSON'),
+    ('[1, 2]', 'top level is not a JSON object'),
+    ('{"images": []}', "no 'annotations' list"),
+    ('{"images": [{"id": 1}, {"id": 1}], "annotations": []}', 'duplicate image id 1'),
+    ('{"images": [{"id": 1}], "annotations": [{"id": 1, "image_id": 9}]}',
+     'annotations[0] refers to no listed image'),
+])
 def test_bad_annotation_files_name_the_file_and_problem(tmp_path, content, message):
     ann = tmp_path / 'broken.json'
     ann.write_text(content)
@@ -195,14 +173,14 @@ def test_bad_ratio_is_rejected():
 
 
 def run_tool(*argv):
-    return subprocess.run(
-        [sys.executable, str(REPO / 'tools' / 'split_dataset.py'), *argv], capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, str(REPO / 'tools' / 'split_dataset.py'), *argv],
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_tool_takes_the_file_as_option_or_positionally_and_reports_errors(tmp_path):
     ann = write_coco(tmp_path, make_coco([10, 10]))
-    options = ['--ratios', '3/7', '--group-key', 'sequence', '--holdout', '0.2', '--order-key', 'frame']
+    options = ['--ratios', '3/7', '--group-key', 'sequence', '--holdout', '0.2',
+               '--order-key', 'frame']
     by_option = run_tool('--ann-file', str(ann), '--out', str(tmp_path / 'a'), *options)
     assert by_option.returncode == 0, by_option.stderr
     assert by_option.stdout.startswith('3of7: train 10 / val 10 images')

@@ -50,7 +50,9 @@ INF = math.inf
 
 def test_box_slab_hits_misses_and_inside_starts():
     origins = torch.tensor([[-3.0, 0.0, 0.0], [0.0, 0.0, -5.0], [-3.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
-    directions = torch.tensor([[[1.0, 0.0, 0.0]], [[0.0, 0.0, 2.0]], [[1.0, 0.0, 0.0]], [[1.0, 0.0, 0.0]]])
+    directions = torch.tensor(
+        [[[1.0, 0.0, 0.0]], [[0.0, 0.0, 2.0]], [[1.0, 0.0, 0.0]], [[1.0, 0.0, 0.0]]]
+    )
     half = torch.tensor([[1.0, 1.0, 1.0]] * 4)
     t = intersect_boxes(origins, directions, half)[:, 0]
     # enters x = -1 after 2; z = -1 after (5 - 1) / 2; passes above; starts inside (no hit).
@@ -58,7 +60,9 @@ def test_box_slab_hits_misses_and_inside_starts():
 
 
 def test_cylinder_side_cap_and_misses():
-    origins = torch.tensor([[-3.0, 0.0, 0.0], [0.5, 2.5, 0.0], [1.1, 2.5, 0.0], [-2.0, 2.5, 0.0], [-3.0, 0.4, 0.0]])
+    origins = torch.tensor(
+        [[-3.0, 0.0, 0.0], [0.5, 2.5, 0.0], [1.1, 2.5, 0.0], [-2.0, 2.5, 0.0], [-3.0, 0.4, 0.0]]
+    )
     directions = torch.tensor(
         [
             [[1.0, 0.0, 0.0]],
@@ -77,9 +81,13 @@ def test_cylinder_side_cap_and_misses():
 
 
 def test_surface_coordinates_and_normals():
-    face, s, t, normal = box_surface(torch.tensor([[1.0, 0.2, -0.3]]), torch.tensor([[1.0, 1.0, 2.0]]))
+    face, s, t, normal = box_surface(
+        torch.tensor([[1.0, 0.2, -0.3]]), torch.tensor([[1.0, 1.0, 2.0]])
+    )
     assert face.tolist() == [1]  # +x
-    torch.testing.assert_close(torch.stack([s, t], -1), torch.tensor([[1.7, 1.2]]))  # (z + 2, y + 1)
+    torch.testing.assert_close(
+        torch.stack([s, t], -1), torch.tensor([[1.7, 1.2]])
+    )  # (z + 2, y + 1)
     torch.testing.assert_close(normal, torch.tensor([[1.0, 0.0, 0.0]]))
     part, s, t, normal = cylinder_surface(
         torch.tensor([[0.0, 0.1, 2.0], [0.3, -0.5, 0.2]]),
@@ -106,7 +114,9 @@ def _plane_depths(centre, room_min, room_max, K, size):
     with np.errstate(divide="ignore"):
         far = np.full((size, size), room_max[2] - centre[2])
         sides = np.where(a > 0, (room_max[0] - centre[0]) / a, (room_min[0] - centre[0]) / a)
-        floor_ceiling = np.where(b > 0, (room_max[1] - centre[1]) / b, (room_min[1] - centre[1]) / b)
+        floor_ceiling = np.where(
+            b > 0, (room_max[1] - centre[1]) / b, (room_min[1] - centre[1]) / b
+        )
     return np.minimum(far, np.minimum(sides, floor_ceiling))
 
 
@@ -202,7 +212,9 @@ def test_camera_shift_of_whole_pixels_moves_the_wall_image_exactly():
     # Sideways by dx = 3 Z / f moves every point of the fronto-parallel wall Z = 4 by exactly
     # 3 pixels; with a fine, view-independent texture the colours must move with them.
     rng = np.random.default_rng(1)
-    noise = make_material(rng, "noise", [[0.1, 0.2, 0.9], [0.9, 0.8, 0.1]], frequency=12.0, contrast=2.0)
+    noise = make_material(
+        rng, "noise", [[0.1, 0.2, 0.9], [0.9, 0.8, 0.1]], frequency=12.0, contrast=2.0
+    )
     scene = _custom_scene([], room=noise)
     size, shift = 64, 3
     K = default_intrinsics(size, size, dtype=torch.float64)
@@ -213,7 +225,9 @@ def test_camera_shift_of_whole_pixels_moves_the_wall_image_exactly():
     assert int(on_wall.sum()) > size * size // 4
     moved = (first.rgb[:, shift:] - second.rgb[:, :-shift]).abs().amax(-1)[on_wall]
     assert float(moved.max()) < 1e-4
-    assert float((first.rgb[:, shift:] - first.rgb[:, :-shift]).abs().amax(-1)[on_wall].mean()) > 0.02
+    assert (
+        float((first.rgb[:, shift:] - first.rgb[:, :-shift]).abs().amax(-1)[on_wall].mean()) > 0.02
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +260,9 @@ def test_scenes_hold_every_class_and_keep_the_camera_region_free():
         for obj in generated.objects:
             seen.add(obj.class_name)
             low, high = obj.bounds
-            assert np.all(low > generated.room_min - 1e-9) and np.all(high < generated.room_max + 1e-9)
+            assert np.all(low > generated.room_min - 1e-9) and np.all(
+                high < generated.room_max + 1e-9
+            )
             apart = np.any(high[[0, 2]] < region[0]) or np.any(low[[0, 2]] > region[1])
             assert apart, f"seed {seed}: {obj.class_name} reaches into the camera region"
     assert seen == set(CLASS_NAMES)
@@ -257,7 +273,9 @@ def test_trajectory_is_smooth_horizontal_and_inside_the_region(scene):
     rotations, translations = poses[:, :, :3], poses[:, :, 3]
     centres = -(rotations.transpose(1, 2) @ translations[:, :, None])[:, :, 0]
     region = torch.from_numpy(scene.camera_region)
-    assert bool(((centres[:, [0, 2]] >= region[0] - 1e-9) & (centres[:, [0, 2]] <= region[1] + 1e-9)).all())
+    assert bool(
+        ((centres[:, [0, 2]] >= region[0] - 1e-9) & (centres[:, [0, 2]] <= region[1] + 1e-9)).all()
+    )
     assert bool((centres[:, 1] < 0).all())  # above the floor (y points down)
     optical_axes = rotations[:, 2, :]  # third row of R = camera z in world coordinates
     assert float(optical_axes[:, 1].abs().max()) < math.sin(0.35)  # roughly horizontal
@@ -292,7 +310,9 @@ def _warp_errors(source, target, R, T, size):
     points = unproject(source.depth[None, None].double(), K)
     u, v, z = project(transform_points(points, R[None], T[None]), K)[0].unbind(-1)
     grid = torch.stack([2 * u / size - 1, 2 * v / size - 1], -1).float()[None, None]
-    sampled_rgb = F.grid_sample(target.rgb.permute(2, 0, 1)[None], grid, align_corners=False)[0, :, 0].T
+    sampled_rgb = F.grid_sample(target.rgb.permute(2, 0, 1)[None], grid, align_corners=False)[
+        0, :, 0
+    ].T
     sampled_depth = F.grid_sample(target.depth[None, None], grid, align_corners=False)[0, 0, 0]
     z = z.float()
     inside = (u > 0.5) & (u < size - 0.5) & (v > 0.5) & (v < size - 0.5) & (z > 0)
@@ -311,9 +331,8 @@ def test_views_agree_through_the_true_depth(scene, target_kind):
         target = render_view(scene, poses[11], K, size, size)
         R, T = relative_pose(poses[0], poses[11])
     else:
-        rotvec, T = (
-            torch.tensor([0.1, 0.15, 0.0], dtype=torch.float64),
-            torch.tensor([0.0, 0.0, 0.3], dtype=torch.float64),
+        rotvec, T = torch.tensor([0.1, 0.15, 0.0], dtype=torch.float64), torch.tensor(
+            [0.0, 0.0, 0.3], dtype=torch.float64
         )
         target = render_target_view(scene, poses[0], K, rotvec, T, size, size)
         R = rotvec_to_matrix(rotvec)
@@ -343,9 +362,8 @@ def test_target_extrinsics_follow_equation_2():
         ],
         1,
     )
-    rotvec, T = (
-        torch.tensor([0.1, -0.15, 0.05], dtype=torch.float64),
-        torch.tensor([0.2, 0.1, 0.3], dtype=torch.float64),
+    rotvec, T = torch.tensor([0.1, -0.15, 0.05], dtype=torch.float64), torch.tensor(
+        [0.2, 0.1, 0.3], dtype=torch.float64
     )
     world = torch.from_numpy(rng.normal(size=(10, 3)))
     in_source = world @ source[:, :3].T + source[:, 3]
@@ -389,18 +407,28 @@ def test_tool_coco_matches_the_rendered_views(tool_outputs):
         poses = camera_trajectory(generated, 3, trajectory_seed(5, index))
         for frame, pose in enumerate(poses):
             view = render_view(generated, pose, K, 48, 48)
-            (image,) = [im for im in coco.imgs.values() if im["scene"] == f"scene{index:04d}" and im["frame"] == frame]
+            (image,) = [
+                im
+                for im in coco.imgs.values()
+                if im["scene"] == f"scene{index:04d}" and im["frame"] == frame
+            ]
             anns = coco.imgToAnns[image["id"]]
             got = sorted((coco.cats[a["category_id"]]["name"], *a["bbox"]) for a in anns)
             want = sorted(
-                (b.class_name, b.xyxy[0], b.xyxy[1], b.xyxy[2] - b.xyxy[0], b.xyxy[3] - b.xyxy[1]) for b in view.boxes
+                (b.class_name, b.xyxy[0], b.xyxy[1], b.xyxy[2] - b.xyxy[0], b.xyxy[3] - b.xyxy[1])
+                for b in view.boxes
             )
             assert got == want
             expected_boxes += len(want)
             pixels = cv2.imread(str(out / "detection" / "images" / image["file_name"]))[:, :, ::-1]
-            np.testing.assert_array_equal(pixels, torch.round(view.rgb * 255).to(torch.uint8).numpy())
+            np.testing.assert_array_equal(
+                pixels, torch.round(view.rgb * 255).to(torch.uint8).numpy()
+            )
             video_frame = out / "video" / "frames" / image["scene"] / f"{frame * 33333}.png"
-            assert video_frame.read_bytes() == (out / "detection" / "images" / image["file_name"]).read_bytes()
+            assert (
+                video_frame.read_bytes()
+                == (out / "detection" / "images" / image["file_name"]).read_bytes()
+            )
     assert len(coco.anns) == expected_boxes > 0
 
 
@@ -412,7 +440,9 @@ def test_tool_camera_files_agree_with_the_oracle_composition(tool_outputs):
     for frame, pose in zip(frames, poses):
         np.testing.assert_allclose(frame.world_to_camera, pose.numpy(), atol=1e-7)
         f = 24.0 / math.tan(math.radians(30.0))
-        np.testing.assert_allclose(frame.intrinsics_normalised, [f / 48, f / 48, 0.5, 0.5], rtol=1e-8)
+        np.testing.assert_allclose(
+            frame.intrinsics_normalised, [f / 48, f / 48, 0.5, 0.5], rtol=1e-8
+        )
     R, T = frame_pair_pose(frames[0], frames[2], dtype=torch.float64)
     rotvec = torch.from_numpy(Rotation.from_matrix(R.numpy()).as_rotvec())
     composed = target_world_to_camera(frames[0].world_to_camera, rotvec, T)

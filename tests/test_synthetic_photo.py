@@ -1,6 +1,5 @@
 """Photo-textured synthetic scenes: the "photo" texture's sampling, retexturing a scene (its
 geometry and boxes untouched), patches cut from a COCO set, and make_synthetic_dataset's option."""
-
 import json
 from pathlib import Path
 
@@ -24,13 +23,15 @@ _PATCH = np.array([[[r, c / 2, 0.25 + 0.5 * r] for c in range(3)] for r in range
 
 def _albedo(size, s, t):
     material = photo_material(_PATCH, size)
-    return texture_albedo(material, torch.tensor(s, dtype=torch.float64), torch.tensor(t, dtype=torch.float64)).numpy()
+    return texture_albedo(material, torch.tensor(s, dtype=torch.float64),
+                          torch.tensor(t, dtype=torch.float64)).numpy()
 
 
 def test_photo_texture_corners_are_the_patch_corners():
     size = 0.8
     got = _albedo(size, [0.0, size, 0.0, size], [0.0, 0.0, size, size])
-    np.testing.assert_allclose(got, [_PATCH[0, 0], _PATCH[0, 2], _PATCH[1, 0], _PATCH[1, 2]], atol=1e-6)
+    np.testing.assert_allclose(got, [_PATCH[0, 0], _PATCH[0, 2], _PATCH[1, 0], _PATCH[1, 2]],
+                               atol=1e-6)
 
 
 def test_photo_texture_is_bilinear_between_pixel_centres():
@@ -52,14 +53,9 @@ def test_photo_texture_tiles_by_mirroring():
     assert not np.allclose(got[0], got[1])
 
 
-@pytest.mark.parametrize(
-    "image, size, message",
-    [
-        (np.zeros((1, 4, 3)), 1.0, "h, w >= 2"),
-        (np.zeros((4, 4)), 1.0, "h, w >= 2"),
-        (np.zeros((4, 4, 3)), 0.0, "size must be positive"),
-    ],
-)
+@pytest.mark.parametrize("image, size, message", [
+    (np.zeros((1, 4, 3)), 1.0, "h, w >= 2"), (np.zeros((4, 4)), 1.0, "h, w >= 2"),
+    (np.zeros((4, 4, 3)), 0.0, "size must be positive")])
 def test_photo_material_rejects_bad_input(image, size, message):
     with pytest.raises(ValueError, match=message):
         photo_material(image, size)
@@ -95,7 +91,8 @@ def _coco_with_images(tmp_path, images):
             cv2.imwrite(str(img_dir / name), content)
         entries.append({"id": index, "file_name": name, "width": 40, "height": 30})
     ann = tmp_path / "train.json"
-    ann.write_text(json.dumps({"images": entries, "annotations": [], "categories": [{"id": 1, "name": "thing"}]}))
+    ann.write_text(json.dumps({"images": entries, "annotations": [],
+                               "categories": [{"id": 1, "name": "thing"}]}))
     return ann, img_dir
 
 
@@ -104,13 +101,11 @@ def test_patches_come_from_the_listed_images_and_skip_a_broken_one(tmp_path):
     blue[:, :, 0] = 200  # BGR: pure blue
     ann, img_dir = _coco_with_images(tmp_path, {"a.png": blue, "broken.jpg": b"not an image"})
     with pytest.warns(UserWarning, match="broken.jpg"):
-        patches = photo_patches(
-            read_coco_detection(ann), img_dir, np.random.default_rng(0), patches_per_image=5, patch_size=6
-        )
+        patches = photo_patches(read_coco_detection(ann), img_dir, np.random.default_rng(0),
+                                patches_per_image=5, patch_size=6)
     assert patches.shape == (5, 6, 6, 3)
-    np.testing.assert_allclose(
-        patches, np.broadcast_to([0.0, 0.0, 200 / 255], patches.shape), atol=1e-6
-    )  # RGB order, unit range
+    np.testing.assert_allclose(patches, np.broadcast_to([0.0, 0.0, 200 / 255], patches.shape),
+                               atol=1e-6)  # RGB order, unit range
 
 
 def test_patches_from_no_readable_image_is_an_error(tmp_path):
@@ -125,7 +120,8 @@ def test_make_dataset_with_photo_textures_changes_pixels_not_boxes(tmp_path):
     ann, _ = _coco_with_images(tmp_path, {"photo.png": photo})
     common = dict(num_scenes=1, views_per_scene=2, size=32, seed=4)
     plain = write_synthetic_dataset(tmp_path / "plain", SyntheticDatasetSpec(**common))
-    dressed = write_synthetic_dataset(tmp_path / "photo", SyntheticDatasetSpec(**common, photo_textures=ann))
+    dressed = write_synthetic_dataset(tmp_path / "photo",
+                                      SyntheticDatasetSpec(**common, photo_textures=ann))
     assert plain["annotations"] == dressed["annotations"] and plain["annotations"]
     assert dressed["info"]["photo_textures"] == str(ann)
     name = plain["images"][0]["file_name"]

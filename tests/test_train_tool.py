@@ -1,6 +1,5 @@
 """tools/train.py and tools/test.py: command-line handling, and a real two-iteration run of the
 tiny synthetic config (train, resume, test) in subprocesses."""
-
 import json
 import os
 import subprocess
@@ -28,9 +27,8 @@ def test_work_dir_defaults_to_config_name_and_cli_wins():
 
 
 def test_resume_amp_and_cfg_options():
-    cfg = build_train_cfg(
-        str(TINY_CONFIG), resume='auto', amp=True, cfg_options={'train_cfg.max_iters': 7, 'model.backbone.depth': 34}
-    )
+    cfg = build_train_cfg(str(TINY_CONFIG), resume='auto', amp=True,
+                       cfg_options={'train_cfg.max_iters': 7, 'model.backbone.depth': 34})
     assert cfg.resume is True and cfg.load_from is None
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.loss_scale == 'dynamic'
     assert cfg.train_cfg.max_iters == 7 and cfg.model.backbone.depth == 34
@@ -42,15 +40,10 @@ def test_resume_amp_and_cfg_options():
 
 
 def test_amp_switches_every_wrapper_of_a_multi_network_config():
-    cfg = Config(
-        dict(
-            optim_wrapper=dict(
-                constructor='SomeConstructor',
-                generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)),
-                discriminator=dict(type='AmpOptimWrapper', optimizer=dict(type='Adam', lr=4e-4)),
-            )
-        )
-    )
+    cfg = Config(dict(optim_wrapper=dict(
+        constructor='SomeConstructor',
+        generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)),
+        discriminator=dict(type='AmpOptimWrapper', optimizer=dict(type='Adam', lr=4e-4)))))
     enable_amp(cfg)
     assert cfg.optim_wrapper.generator.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.generator.loss_scale == 'dynamic'
@@ -71,24 +64,16 @@ def test_test_config_loads_checkpoint_and_adds_dump():
 
 
 def test_test_tool_refuses_a_non_pickle_out(tmp_path):
-    refused = subprocess.run(
-        [sys.executable, str(REPO / 'tools' / 'test.py'), str(TINY_CONFIG), 'w.pth', '--out', 'r.json'],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    refused = subprocess.run([sys.executable, str(REPO / 'tools' / 'test.py'), str(TINY_CONFIG), 'w.pth',
+                              '--out', 'r.json'], cwd=tmp_path, capture_output=True, text=True)
     assert refused.returncode == 2 and '--out must name a .pkl file' in refused.stderr
 
 
 def small_run_options(data_root, max_iters):
-    options = [
-        f'train_cfg.max_iters={max_iters}',
-        'train_cfg.val_interval=2',
-        'train_dataloader.batch_size=2',
-        'default_hooks.checkpoint.interval=2',
-        'default_hooks.logger.interval=1',
-        f'train_dataloader.dataset.dataset.data_root={data_root}/',
-    ]
+    options = [f'train_cfg.max_iters={max_iters}', 'train_cfg.val_interval=2',
+               'train_dataloader.batch_size=2', 'default_hooks.checkpoint.interval=2',
+               'default_hooks.logger.interval=1',
+               f'train_dataloader.dataset.dataset.data_root={data_root}/']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False']
     for loader in ('val_dataloader', 'test_dataloader'):
@@ -99,7 +84,8 @@ def small_run_options(data_root, max_iters):
 def run_command(args, cwd):
     # One torch thread: on the shared 2-core machine more threads only contend.
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    result = subprocess.run([sys.executable] + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable] + args, cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -119,11 +105,8 @@ def test_two_iterations_then_resume_then_test(tmp_path):
     write_tiny_coco(data_root, classes, num_images=6)
     work_dir = tmp_path / 'work'
 
-    run_command(
-        [str(REPO / 'tools' / 'train.py'), str(TINY_CONFIG), '--work-dir', str(work_dir), '--cfg-options']
-        + small_run_options(data_root, max_iters=2),
-        cwd=tmp_path,
-    )
+    run_command([str(REPO / 'tools' / 'train.py'), str(TINY_CONFIG), '--work-dir', str(work_dir),
+              '--cfg-options'] + small_run_options(data_root, max_iters=2), cwd=tmp_path)
     assert (work_dir / 'iter_2.pth').is_file()
     # Validated at iteration 2 and kept it as the best (the name run_exp_common.sh looks for).
     assert list(work_dir.glob('best_coco_bbox_mAP_iter_2.pth'))
@@ -131,27 +114,15 @@ def test_two_iterations_then_resume_then_test(tmp_path):
 
     # Resuming reads the mmengine checkpoint (needs TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD under
     # torch >= 2.6) and continues at iteration 3 instead of starting over.
-    run_command(
-        [str(REPO / 'tools' / 'train.py'), str(TINY_CONFIG), '--work-dir', str(work_dir), '--resume', '--cfg-options']
-        + small_run_options(data_root, max_iters=3),
-        cwd=tmp_path,
-    )
+    run_command([str(REPO / 'tools' / 'train.py'), str(TINY_CONFIG), '--work-dir', str(work_dir),
+              '--resume', '--cfg-options'] + small_run_options(data_root, max_iters=3),
+             cwd=tmp_path)
     assert (work_dir / 'iter_3.pth').is_file()
     assert logged_train_iters(work_dir)[-1] == [3]
 
-    result = run_command(
-        [
-            str(REPO / 'tools' / 'test.py'),
-            str(TINY_CONFIG),
-            str(work_dir / 'iter_3.pth'),
-            '--work-dir',
-            str(tmp_path / 'test'),
-            '--out',
-            str(tmp_path / 'predictions.pkl'),
-            '--cfg-options',
-        ]
-        + small_run_options(data_root, max_iters=3),
-        cwd=tmp_path,
-    )
+    result = run_command([str(REPO / 'tools' / 'test.py'), str(TINY_CONFIG),
+                       str(work_dir / 'iter_3.pth'), '--work-dir', str(tmp_path / 'test'),
+                       '--out', str(tmp_path / 'predictions.pkl'), '--cfg-options']
+                      + small_run_options(data_root, max_iters=3), cwd=tmp_path)
     assert 'coco/bbox_mAP' in result.stdout + result.stderr
     assert (tmp_path / 'predictions.pkl').stat().st_size > 0

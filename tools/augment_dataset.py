@@ -6,7 +6,6 @@
 
 Run `--help` for the options, the view file schema and how image sizes are handled.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -54,75 +53,41 @@ def _camera(text: str):
 
 def build_run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="augment_dataset.py",
-        description=DESCRIPTION,
-        epilog=EPILOG,
+        prog="augment_dataset.py", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--ann-file", type=Path, required=True, help="COCO detection json")
-    parser.add_argument(
-        "--img-dir", type=Path, required=True, help="folder the images' file_name entries are relative to"
-    )
+    parser.add_argument("--img-dir", type=Path, required=True,
+                        help="folder the images' file_name entries are relative to")
     parser.add_argument("--out-dir", type=Path, required=True, help="output folder")
-    parser.add_argument(
-        "--checkpoint", type=Path, default=DEMO_CHECKPOINT, help="renderer checkpoint (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--views", default="paper4", help="paper4 | random1 | FILE.json (see below; default %(default)s)"
-    )
-    parser.add_argument(
-        "--render-size",
-        type=int,
-        default=128,
-        help="canvas side the networks see (long side for composite; default %(default)s)",
-    )
-    parser.add_argument(
-        "--mode", default="composite", choices=RENDER_MODES, help="render mode (see below; default %(default)s)"
-    )
-    parser.add_argument(
-        "--render-scale",
-        type=int,
-        default=1,
-        metavar="S",
-        help="PointSS factor: splat and decode at S x the canvas (default 1)",
-    )
-    parser.add_argument(
-        "--border",
-        default="inpaint",
-        choices=BORDER_POLICIES,
-        help="revealed border policy (see below; default %(default)s)",
-    )
-    parser.add_argument(
-        "--depth-upsampling",
-        default="bilinear",
-        choices=DEPTH_UPSAMPLING,
-        help="how composite brings the canvas depth to the source size (default %(default)s)",
-    )
-    parser.add_argument(
-        "--camera",
-        type=_camera,
-        default=None,
-        metavar="fx,fy,cx,cy",
-        help="intrinsics in source pixels for images without COCO 'intrinsics'",
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=4, help="views decoded per renderer call (default %(default)s)"
-    )
+    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT,
+                        help="renderer checkpoint (default: %(default)s)")
+    parser.add_argument("--views", default="paper4",
+                        help="paper4 | random1 | FILE.json (see below; default %(default)s)")
+    parser.add_argument("--render-size", type=int, default=128,
+                        help="canvas side the networks see (long side for composite; default %(default)s)")
+    parser.add_argument("--mode", default="composite", choices=RENDER_MODES,
+                        help="render mode (see below; default %(default)s)")
+    parser.add_argument("--render-scale", type=int, default=1, metavar="S",
+                        help="PointSS factor: splat and decode at S x the canvas (default 1)")
+    parser.add_argument("--border", default="inpaint", choices=BORDER_POLICIES,
+                        help="revealed border policy (see below; default %(default)s)")
+    parser.add_argument("--depth-upsampling", default="bilinear", choices=DEPTH_UPSAMPLING,
+                        help="how composite brings the canvas depth to the source size (default %(default)s)")
+    parser.add_argument("--camera", type=_camera, default=None, metavar="fx,fy,cx,cy",
+                        help="intrinsics in source pixels for images without COCO 'intrinsics'")
+    parser.add_argument("--batch-size", type=int, default=4,
+                        help="views decoded per renderer call (default %(default)s)")
     parser.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
     parser.add_argument("--seed", type=int, default=0, help="seed of random view choices")
-    parser.add_argument(
-        "--shard", type=_shard, default=(0, 1), metavar="i/n", help="render only the images with id %% n == i (0-based)"
-    )
-    parser.add_argument("--resume", action="store_true", help="continue a run in OUT, skipping finished images")
-    parser.add_argument(
-        "--min-visible", type=float, default=0.5, help="keep a box when at least this share of it is seen (default 0.5)"
-    )
-    parser.add_argument(
-        "--box-method",
-        default="object_plane",
-        choices=METHODS,
-        help="how boxes are carried (danr_renderer.boxes; default %(default)s)",
-    )
+    parser.add_argument("--shard", type=_shard, default=(0, 1), metavar="i/n",
+                        help="render only the images with id %% n == i (0-based)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue a run in OUT, skipping finished images")
+    parser.add_argument("--min-visible", type=float, default=0.5,
+                        help="keep a box when at least this share of it is seen (default 0.5)")
+    parser.add_argument("--box-method", default="object_plane", choices=METHODS,
+                        help="how boxes are carried (danr_renderer.boxes; default %(default)s)")
     parser.add_argument("--jpeg-quality", type=int, default=95, help="default %(default)s")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -135,35 +100,21 @@ def build_merge_parser() -> argparse.ArgumentParser:
         "Shard folders other than OUT are linked or copied into OUT first.",
     )
     parser.add_argument("--out-dir", type=Path, required=True, help="the merged output folder")
-    parser.add_argument(
-        "shard_dirs", type=Path, nargs="*", help="shard output folders (default: the shards already in OUT)"
-    )
+    parser.add_argument("shard_dirs", type=Path, nargs="*",
+                        help="shard output folders (default: the shards already in OUT)")
     return parser
 
 
 def run_main(argv: list[str]) -> int:
     args = build_run_parser().parse_args(argv)
     settings = AugmentSettings(
-        ann_file=args.ann_file,
-        img_dir=args.img_dir,
-        out_dir=args.out_dir,
-        checkpoint=args.checkpoint,
-        views=args.views,
-        render_size=args.render_size,
-        batch_size=args.batch_size,
-        device=args.device,
-        seed=args.seed,
-        shard_index=args.shard[0],
-        shard_count=args.shard[1],
-        resume=args.resume,
-        min_visible=args.min_visible,
-        box_method=args.box_method,
-        jpeg_quality=args.jpeg_quality,
-        mode=args.mode,
-        border=args.border,
-        render_scale=args.render_scale,
-        camera=args.camera,
-        depth_upsampling=args.depth_upsampling,
+        ann_file=args.ann_file, img_dir=args.img_dir, out_dir=args.out_dir,
+        checkpoint=args.checkpoint, views=args.views, render_size=args.render_size,
+        batch_size=args.batch_size, device=args.device, seed=args.seed,
+        shard_index=args.shard[0], shard_count=args.shard[1], resume=args.resume,
+        min_visible=args.min_visible, box_method=args.box_method,
+        jpeg_quality=args.jpeg_quality, mode=args.mode, border=args.border,
+        render_scale=args.render_scale, camera=args.camera, depth_upsampling=args.depth_upsampling,
     )
     try:
         summary = run_augmentation(settings, progress=not args.no_progress)
@@ -183,10 +134,8 @@ def merge_main(argv: list[str]) -> int:
         print(f"augment_dataset.py merge: error: {error}", file=sys.stderr)
         return 1
     counts = summarize_records(records)
-    print(
-        f"merged {counts['sources_ok']} source images ({counts['sources_failed']} failed), "
-        f"{len(document['images'])} views, {len(document['annotations'])} boxes -> {path}"
-    )
+    print(f"merged {counts['sources_ok']} source images ({counts['sources_failed']} failed), "
+          f"{len(document['images'])} views, {len(document['annotations'])} boxes -> {path}")
     return 0
 
 

@@ -8,7 +8,6 @@ Source images are read from --img-dir, by default the source folder recorded in
 OUT/annotations.json ("info" -> "danr" -> "source_img_dir"); source boxes come from the source
 annotation file recorded there when it is still readable.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -21,7 +20,8 @@ from danr_renderer.vis import compose_grid
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", type=Path, help="an augmentation output folder")
     parser.add_argument("--num", type=int, default=4, help="source images (rows) to show")
     parser.add_argument("--out", type=Path, default=Path("preview.png"), help="PNG to write")

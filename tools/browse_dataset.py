@@ -55,15 +55,13 @@ def main(argv=None) -> None:
             print(f"{path}: skipped image {image.id} ({error})", file=sys.stderr)
             continue
         boxes, _ = fit_boxes_to_image(image, *rgb.shape[:2])
-        tiles.append(
-            Tile(
-                rgb, f"{image.file_name} ({len(boxes)})", [(box.xyxy, names.get(box.category_id, "?")) for box in boxes]
-            )
-        )
+        tiles.append(Tile(rgb, f"{image.file_name} ({len(boxes)})",
+                          [(box.xyxy, names.get(box.category_id, "?")) for box in boxes]))
     if not tiles:
         raise SystemExit(f"{args.ann_file}: none of the {count} sampled images could be read")
     columns = args.columns or math.ceil(math.sqrt(len(tiles)))
-    rows = [PreviewRow(tiles[start], tiles[start + 1 : start + columns]) for start in range(0, len(tiles), columns)]
+    rows = [PreviewRow(tiles[start], tiles[start + 1:start + columns])
+            for start in range(0, len(tiles), columns)]
     write_image_atomic(args.out, compose_grid(rows, tile_height=args.tile))
     print(f"wrote {args.out}: {len(tiles)} images from {args.ann_file}")
 

@@ -10,7 +10,6 @@
 3. a preview grid (sources, views, boxes, class names) is written to OUT/preview.png.
 OUT/synthetic and OUT/augmented are rebuilt on every call.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -33,24 +32,22 @@ from danr_renderer.vis import compose_grid
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("work_dirs/demo"))
     parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT)
     parser.add_argument("--num-scenes", type=int, default=3)
     parser.add_argument("--views-per-scene", type=int, default=2)
     parser.add_argument("--size", type=int, default=128, help="synthetic image side")
     parser.add_argument("--render-size", type=int, default=128)
-    parser.add_argument(
-        "--seed", type=int, default=1000, help="synthetic scene seed (the demo checkpoint was trained on seed 0)"
-    )
+    parser.add_argument("--seed", type=int, default=1000,
+                        help="synthetic scene seed (the demo checkpoint was trained on seed 0)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if not args.checkpoint.is_file():
-        print(
-            f"demo.py: error: checkpoint {args.checkpoint} not found; it ships with the "
-            "repository (checkpoints/danr_synthetic_demo.pth) or pass --checkpoint",
-            file=sys.stderr,
-        )
+        print(f"demo.py: error: checkpoint {args.checkpoint} not found; it ships with the "
+              "repository (checkpoints/danr_synthetic_demo.pth) or pass --checkpoint",
+              file=sys.stderr)
         return 1
 
     synthetic = args.out / "synthetic"
@@ -58,12 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     for folder in (synthetic, augmented):
         shutil.rmtree(folder, ignore_errors=True)
     print(f"[1/3] synthetic detection set -> {synthetic / 'detection'}")
-    write_synthetic_dataset(
-        synthetic,
-        SyntheticDatasetSpec(
-            num_scenes=args.num_scenes, views_per_scene=args.views_per_scene, size=args.size, seed=args.seed
-        ),
-    )
+    write_synthetic_dataset(synthetic, SyntheticDatasetSpec(
+        num_scenes=args.num_scenes, views_per_scene=args.views_per_scene, size=args.size, seed=args.seed))
 
     print(f"[2/3] rendering the paper's four views of every image -> {augmented}")
     settings = AugmentSettings(

@@ -9,7 +9,6 @@
 Run `--help` for what is measured; the protocols live in danr_renderer.evaluation (synthetic
 pairs) and danr_renderer.evaluation.posed (--posed: real posed footage, e.g. tools/pose_video.py's).
 """
-
 from __future__ import annotations
 
 import argparse
@@ -64,87 +63,47 @@ transferred box counts, also those transfer_boxes would drop as hidden):
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--checkpoint",
-        type=Path,
-        default=DEMO_CHECKPOINT,
-        help=f"renderer checkpoint (NovelViewRenderer.save_checkpoint); default {DEMO_CHECKPOINT}",
-    )
+    parser = argparse.ArgumentParser(description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT,
+                        help=f"renderer checkpoint (NovelViewRenderer.save_checkpoint); default {DEMO_CHECKPOINT}")
     parser.add_argument("--num-pairs", type=int, default=40, help="number of evaluation pairs (default 40)")
     parser.add_argument("--seed", type=int, default=0, help="evaluation seed (default 0)")
-    parser.add_argument(
-        "--size",
-        type=int,
-        default=128,
-        help="source image size S (S x S); use the checkpoint's training size (default 128)",
-    )
-    parser.add_argument(
-        "--targets", choices=("paper4", "trajectory"), default="paper4", help="target poses (default paper4)"
-    )
-    parser.add_argument(
-        "--max-frame-gap",
-        type=int,
-        default=30,
-        help="--targets trajectory: largest frame gap G (default 30, the paper's)",
-    )
+    parser.add_argument("--size", type=int, default=128,
+                        help="source image size S (S x S); use the checkpoint's training size (default 128)")
+    parser.add_argument("--targets", choices=("paper4", "trajectory"), default="paper4",
+                        help="target poses (default paper4)")
+    parser.add_argument("--max-frame-gap", type=int, default=30,
+                        help="--targets trajectory: largest frame gap G (default 30, the paper's)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--out", type=Path, required=True, help="output JSON file")
-    parser.add_argument(
-        "--grid",
-        type=Path,
-        default=None,
-        help="also write a PNG: per pair the source, the true target and each method's image",
-    )
+    parser.add_argument("--grid", type=Path, default=None,
+                        help="also write a PNG: per pair the source, the true target and each method's image")
     parser.add_argument("--grid-rows", type=int, default=6, help="pairs shown in --grid (default 6)")
-    parser.add_argument(
-        "--photo-textures",
-        type=Path,
-        default=None,
-        metavar="ANN_FILE",
-        help="dress the scenes in patches of this COCO file's images (to measure a "
-        "renderer adapted with configs/renderer/photo_finetune_128.py; pass images "
-        "it was not fine-tuned on)",
-    )
-    parser.add_argument(
-        "--photo-img-dir", type=Path, default=None, help="folder of those images (default: 'images' beside ANN_FILE)"
-    )
+    parser.add_argument("--photo-textures", type=Path, default=None, metavar="ANN_FILE",
+                        help="dress the scenes in patches of this COCO file's images (to measure a "
+                        "renderer adapted with configs/renderer/photo_finetune_128.py; pass images "
+                        "it was not fine-tuned on)")
+    parser.add_argument("--photo-img-dir", type=Path, default=None,
+                        help="folder of those images (default: 'images' beside ANN_FILE)")
     posed = parser.add_argument_group("real posed footage (danr_renderer.evaluation.posed)")
-    posed.add_argument(
-        "--posed",
-        type=Path,
-        default=None,
-        metavar="ROOT",
-        help="score on the frame pairs (at most --max-frame-gap rows apart, at most "
-        "--num-pairs of them) of this posed footage instead of synthetic scenes",
-    )
-    posed.add_argument(
-        "--compare",
-        type=Path,
-        nargs="*",
-        default=[],
-        metavar="CKPT",
-        help="more checkpoints scored beside --checkpoint (e.g. the synthetic demo)",
-    )
-    posed.add_argument(
-        "--ann-file",
-        type=Path,
-        default=None,
-        help="COCO file annotating the frames: only its images are scored, its boxes are carried between them",
-    )
+    posed.add_argument("--posed", type=Path, default=None, metavar="ROOT",
+                       help="score on the frame pairs (at most --max-frame-gap rows apart, at most "
+                       "--num-pairs of them) of this posed footage instead of synthetic scenes")
+    posed.add_argument("--compare", type=Path, nargs="*", default=[], metavar="CKPT",
+                       help="more checkpoints scored beside --checkpoint (e.g. the synthetic demo)")
+    posed.add_argument("--ann-file", type=Path, default=None,
+                       help="COCO file annotating the frames: only its images are scored, its boxes "
+                       "are carried between them")
     posed.add_argument("--group-key", default="sequence", help="its image key naming the clip")
     posed.add_argument("--order-key", default="frame", help="its image key giving the timestamp")
     args = parser.parse_args(argv)
     if args.num_pairs < 1 or args.size < 16 or args.max_frame_gap < 1:
         parser.error("need --num-pairs >= 1, --size >= 16 and --max-frame-gap >= 1")
     if not args.checkpoint.is_file():
-        parser.error(
-            f"checkpoint {args.checkpoint} does not exist; train one (tools/train.py "
-            "configs/renderer/synthetic_128.py writes work_dirs/synthetic_128/renderer_final.pth) "
-            "or pass --checkpoint"
-        )
+        parser.error(f"checkpoint {args.checkpoint} does not exist; train one (tools/train.py "
+                     "configs/renderer/synthetic_128.py writes work_dirs/synthetic_128/renderer_final.pth) "
+                     "or pass --checkpoint")
     return args
 
 
@@ -153,30 +112,13 @@ def main_posed(args: argparse.Namespace) -> dict:
     stems = [path.stem for path in paths]
     # Checkpoints of several runs share a file name (renderer_final.pth): name them by run then.
     names = [stem if stems.count(stem) == 1 else f"{path.parent.name}/{stem}" for path, stem in zip(paths, stems)]
-    renderers = {
-        name: NovelViewRenderer.load_checkpoint(path, map_location=args.device).eval()
-        for name, path in zip(names, paths)
-    }
-    result = evaluate_posed(
-        renderers,
-        args.posed,
-        args.size,
-        args.max_frame_gap,
-        args.ann_file,
-        args.group_key,
-        args.order_key,
-        max_pairs=args.num_pairs,
-        seed=args.seed,
-    )
-    result["settings"] = {
-        "posed": str(args.posed),
-        "checkpoints": [str(p) for p in paths],
-        "ann_file": None if args.ann_file is None else str(args.ann_file),
-        "size": args.size,
-        "max_frame_gap": args.max_frame_gap,
-        "max_pairs": args.num_pairs,
-        "seed": args.seed,
-    }
+    renderers = {name: NovelViewRenderer.load_checkpoint(path, map_location=args.device).eval()
+                 for name, path in zip(names, paths)}
+    result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
+                            args.order_key, max_pairs=args.num_pairs, seed=args.seed)
+    result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in paths],
+                          "ann_file": None if args.ann_file is None else str(args.ann_file), "size": args.size,
+                          "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out, result, indent=2)
     print(json.dumps({part: result[part] for part in ("depth", "views", "boxes") if part in result}, indent=1))
@@ -192,18 +134,8 @@ def main(argv=None) -> dict:
     patches = None
     if args.photo_textures is not None:
         patches = eval_photo_patches(args.photo_textures, args.photo_img_dir, args.seed)
-    result = evaluate(
-        renderer,
-        args.num_pairs,
-        args.seed,
-        args.size,
-        args.targets,
-        args.max_frame_gap,
-        args.device,
-        grid_rows,
-        args.grid_rows if args.grid else 0,
-        patches,
-    )
+    result = evaluate(renderer, args.num_pairs, args.seed, args.size, args.targets, args.max_frame_gap,
+                      args.device, grid_rows, args.grid_rows if args.grid else 0, patches)
     if args.grid:
         write_image_atomic(args.grid, compose_grid(grid_rows, tile_height=max(args.size, 128)))
     result["settings"] = {

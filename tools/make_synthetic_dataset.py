@@ -30,30 +30,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hfov", type=float, default=60.0, help="horizontal field of view, degrees")
     parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
+        "--threads", type=int, default=1,
         help="torch threads (default 1: a view is many small tensor ops, and on a busy machine "
-        "OpenMP's spin-waiting makes 2 threads much slower; see benchmarks/RESULTS.md)",
-    )
-    parser.add_argument(
-        "--photo-textures",
-        type=Path,
-        default=None,
-        metavar="ANN_FILE",
-        help="COCO file whose images texture the scenes (default: procedural textures)",
-    )
-    parser.add_argument(
-        "--photo-img-dir", type=Path, default=None, help="folder of those images (default: 'images' beside ANN_FILE)"
-    )
-    parser.add_argument(
-        "--photo-fraction", type=float, default=0.7, help="share of the materials replaced by photo patches"
-    )
-    parser.add_argument(
-        "--write-depth",
-        action="store_true",
-        help="also write every frame's exact depth to video/depth/ (depth supervision)",
-    )
+        "OpenMP's spin-waiting makes 2 threads much slower; see benchmarks/RESULTS.md)")
+    parser.add_argument("--photo-textures", type=Path, default=None, metavar="ANN_FILE",
+                        help="COCO file whose images texture the scenes (default: procedural textures)")
+    parser.add_argument("--photo-img-dir", type=Path, default=None,
+                        help="folder of those images (default: 'images' beside ANN_FILE)")
+    parser.add_argument("--photo-fraction", type=float, default=0.7,
+                        help="share of the materials replaced by photo patches")
+    parser.add_argument("--write-depth", action="store_true",
+                        help="also write every frame's exact depth to video/depth/ (depth supervision)")
     args = parser.parse_args(argv)
     for name in ("num_scenes", "views_per_scene", "size", "threads"):
         if getattr(args, name) < 1:
@@ -65,16 +52,9 @@ def main(argv=None) -> dict:
     """Generate the data set; returns the COCO dictionary that was written."""
     args = parse_args(argv)
     spec = SyntheticDatasetSpec(
-        num_scenes=args.num_scenes,
-        views_per_scene=args.views_per_scene,
-        size=args.size,
-        seed=args.seed,
-        hfov_deg=args.hfov,
-        photo_textures=args.photo_textures,
-        photo_img_dir=args.photo_img_dir,
-        photo_fraction=args.photo_fraction,
-        write_depth=args.write_depth,
-    )
+        num_scenes=args.num_scenes, views_per_scene=args.views_per_scene, size=args.size,
+        seed=args.seed, hfov_deg=args.hfov, photo_textures=args.photo_textures,
+        photo_img_dir=args.photo_img_dir, photo_fraction=args.photo_fraction, write_depth=args.write_depth)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:

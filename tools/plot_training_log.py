@@ -8,7 +8,6 @@ with "iter" or "step"). Several files are drawn one after the other on a single 
 in the order given, so a run continued in a second work dir (e.g. load_from a first stage)
 reads as one curve; a dashed line marks where each later file starts.
 """
-
 from __future__ import annotations
 
 import argparse

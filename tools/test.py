@@ -5,7 +5,6 @@
 
 Multi-GPU: tools/dist_test.sh CONFIG CHECKPOINT GPUS [same options].
 """
-
 import argparse
 import os
 
@@ -22,17 +21,13 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a checkpoint')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir',
-        help='folder for the evaluation log and metrics '
-        '(default: the config\'s work_dir, else ./work_dirs/<config name>)',
-    )
+    parser.add_argument('--work-dir', help='folder for the evaluation log and metrics '
+                        '(default: the config\'s work_dir, else ./work_dirs/<config name>)')
     parser.add_argument('--out', help='also dump the raw predictions to this .pkl file')
-    parser.add_argument(
-        '--show-dir',
-        help='save visualised predictions under WORK_DIR/<timestamp>/SHOW_DIR (needs a visualization hook)',
-    )
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config entries, key=value')
+    parser.add_argument('--show-dir', help='save visualised predictions under '
+                        'WORK_DIR/<timestamp>/SHOW_DIR (needs a visualization hook)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
@@ -44,15 +39,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = build_test_cfg(
-        args.config,
-        args.checkpoint,
-        work_dir=args.work_dir,
-        out=args.out,
-        show_dir=args.show_dir,
-        cfg_options=args.cfg_options,
-        launcher=args.launcher,
-    )
+    cfg = build_test_cfg(args.config, args.checkpoint, work_dir=args.work_dir, out=args.out,
+                      show_dir=args.show_dir, cfg_options=args.cfg_options, launcher=args.launcher)
     build_runner(cfg).test()
 
 

@@ -10,8 +10,8 @@ test_cfg = dict(type='TestLoop')
 # on the reported test split; the best one is kept next to the latest two.
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=2, save_best='coco/bbox_mAP', rule='greater'),
-)
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=2,
+                    save_best='coco/bbox_mAP', rule='greater'))
 # The authors trained on 4 GPUs with synchronized BatchNorm; mmengine applies this conversion
 # only when the run is distributed (tools/dist_train.sh).
 sync_bn = 'torch'

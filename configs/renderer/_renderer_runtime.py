@@ -15,8 +15,7 @@ model = dict(
     type='DANRRendererModel',
     renderer=dict(depth_levels=4, falloff='linear', render_scale=1),
     discriminator=dict(n_layers=3, num_scales=2),
-    loss=dict(lambda_gan=1.0, lambda_feat=10.0, lambda_l1=1.0, lambda_content=10.0, gan_mode='lsgan'),
-)
+    loss=dict(lambda_gan=1.0, lambda_feat=10.0, lambda_l1=1.0, lambda_content=10.0, gan_mode='lsgan'))
 
 # Adam, as in the paper. Learning rates are not given there: 1e-4 for the renderer and 4e-4 for
 # the discriminator (the two-time-scale rule of SPADE/SynSin, whose discriminator and losses the
@@ -25,15 +24,13 @@ model = dict(
 optim_wrapper = dict(
     constructor='RendererOptimWrapperConstructor',
     generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.0, 0.9))),
-    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=4e-4, betas=(0.0, 0.9))),
-)
+    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=4e-4, betas=(0.0, 0.9))))
 
 # Multi-GPU (tools/dist_train.sh): each network gets its own DDP wrapper, as two optimisers
 # need; every parameter is used in every step, so no unused-parameter search. The hourglass's
 # BatchNorm becomes SyncBN when distributed (batch 2 per GPU in the paper's 4 x 2 setting).
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=False
-)
+model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
+                         find_unused_parameters=False)
 sync_bn = 'torch'
 
 iters_per_epoch = 500
@@ -42,14 +39,12 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=iters_per_epoch, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-)
+    sampler_seed=dict(type='DistSamplerSeedHook'))
 # work_dir/renderer_final.pth: the code-free inference checkpoint (NovelViewRenderer format).
 custom_hooks = [dict(type='ExportRendererHook', filename='renderer_final.pth')]
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=False)
-env_cfg = dict(
-    cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0), dist_cfg=dict(backend='nccl')
-)
+env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+               dist_cfg=dict(backend='nccl'))
 log_level = 'INFO'
 load_from = None
 resume = False

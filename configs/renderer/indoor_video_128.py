@@ -13,12 +13,9 @@
 _base_ = './depth_supervised_128.py'
 
 data_root = '{{$DANR_INDOOR_POSED:work_dirs/indoor_renderer/posed_fit}}'
-model = dict(
-    generator_init='work_dirs/indoor_renderer/stage1/renderer_final.pth',
-    depth_supervision=dict(weight=0.5, scale_invariant=True),
-)
-train_dataloader = dict(
-    dataset=dict(root=data_root, max_frame_gap=10, depth_folder='sparse_depth', photometric_jitter=0.1)
-)
+model = dict(generator_init='work_dirs/indoor_renderer/stage1/renderer_final.pth',
+             depth_supervision=dict(weight=0.5, scale_invariant=True))
+train_dataloader = dict(dataset=dict(root=data_root, max_frame_gap=10, depth_folder='sparse_depth',
+                                     photometric_jitter=0.1))
 train_cfg = dict(max_iters=250)
 default_hooks = dict(checkpoint=dict(interval=50))

@@ -29,41 +29,26 @@ iters_per_epoch = 500
 
 model = dict(
     renderer=dict(
-        feature_channels=64,
-        encoder_widths=(32, 64),
-        decoder_widths=(64, 128, 128),
-        depth_base_channels=32,
-        depth_max_channels=256,
-        min_depth=1.0,
-        max_depth=10.0,
-        splat_radius=4.0,
-        points_per_pixel=128,
-        splat_backend='torch',
-    ),
-    discriminator=dict(base_channels=64),
-)
+        feature_channels=64, encoder_widths=(32, 64), decoder_widths=(64, 128, 128),
+        depth_base_channels=32, depth_max_channels=256,
+        min_depth=1.0, max_depth=10.0, splat_radius=4.0, points_per_pixel=128,
+        splat_backend='torch'),
+    discriminator=dict(base_channels=64))
 
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='RealEstate10KPairs',
-        root=data_root + '/train',
-        image_size=image_size,
-        max_frame_gap=max_frame_gap,
-        random_crop=True,
-        seed=0,
-    ),
-)
+    dataset=dict(type='RealEstate10KPairs', root=data_root + '/train', image_size=image_size,
+                 max_frame_gap=max_frame_gap, random_crop=True, seed=0))
 # A fixed draw of 1,000 test-split pairs, centre crops, in the training loader's batches.
 val_dataloader = dict(
     train_dataloader,
     num_workers=2,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(train_dataloader['dataset'], root=data_root + '/test', num_samples=1000, random_crop=False, seed=1),
-)
+    dataset=dict(train_dataloader['dataset'], root=data_root + '/test', num_samples=1000,
+                 random_crop=False, seed=1))
 test_dataloader = val_dataloader
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=275 * iters_per_epoch, val_interval=5 * iters_per_epoch)

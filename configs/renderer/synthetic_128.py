@@ -25,30 +25,20 @@ batch_size = 2
 
 model = dict(
     renderer=dict(
-        feature_channels=32,
-        encoder_widths=(32, 64),
-        decoder_widths=(32, 64, 64),
-        depth_base_channels=16,
-        depth_max_channels=64,
-        min_depth=0.3,
-        max_depth=12.0,
-        splat_radius=2.0,
-        points_per_pixel=16,
-        splat_backend='auto',
-    ),
+        feature_channels=32, encoder_widths=(32, 64), decoder_widths=(32, 64, 64),
+        depth_base_channels=16, depth_max_channels=64,
+        min_depth=0.3, max_depth=12.0, splat_radius=2.0, points_per_pixel=16,
+        splat_backend='auto'),
     discriminator=dict(base_channels=32),
-    loss=dict(content_widths=(16, 32, 64, 128, 128)),
-)
+    loss=dict(content_widths=(16, 32, 64, 128, 128)))
 
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='RealEstate10KPairs', root=data_root, image_size=image_size, max_frame_gap=30, random_crop=True, seed=0
-    ),
-)
+    dataset=dict(type='RealEstate10KPairs', root=data_root, image_size=image_size, max_frame_gap=30,
+                 random_crop=True, seed=0))
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000)
 val_dataloader = None
@@ -58,5 +48,7 @@ test_dataloader = None
 test_cfg = None
 test_evaluator = None
 
-optim_wrapper = dict(generator=dict(optimizer=dict(lr=2e-4)), discriminator=dict(optimizer=dict(lr=4e-4)))
+optim_wrapper = dict(
+    generator=dict(optimizer=dict(lr=2e-4)),
+    discriminator=dict(optimizer=dict(lr=4e-4)))
 default_hooks = dict(logger=dict(interval=10))

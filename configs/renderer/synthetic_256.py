@@ -13,24 +13,18 @@ iters_per_epoch = 500
 
 model = dict(
     renderer=dict(
-        feature_channels=64,
-        encoder_widths=(32, 64),
-        decoder_widths=(64, 128, 128),
-        depth_base_channels=32,
-        depth_levels=4,
-        depth_max_channels=256,
-        splat_radius=2.0,
-        points_per_pixel=32,
-        splat_backend='auto',
-    ),
+        feature_channels=64, encoder_widths=(32, 64), decoder_widths=(64, 128, 128),
+        depth_base_channels=32, depth_levels=4, depth_max_channels=256,
+        splat_radius=2.0, points_per_pixel=32, splat_backend='auto'),
     discriminator=dict(base_channels=64),
-    loss=dict(content_widths=(64, 128, 256, 512, 512)),
-)
+    loss=dict(content_widths=(64, 128, 256, 512, 512)))
 
 train_dataloader = dict(
-    batch_size=batch_size, num_workers=4, persistent_workers=True, dataset=dict(image_size=image_size)
-)
+    batch_size=batch_size, num_workers=4, persistent_workers=True,
+    dataset=dict(image_size=image_size))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=40 * iters_per_epoch)
-optim_wrapper = dict(generator=dict(optimizer=dict(lr=1e-4)), discriminator=dict(optimizer=dict(lr=4e-4)))
+optim_wrapper = dict(
+    generator=dict(optimizer=dict(lr=1e-4)),
+    discriminator=dict(optimizer=dict(lr=4e-4)))
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 default_hooks = dict(logger=dict(interval=20))

@@ -14,9 +14,8 @@
 # The Indoor configs' bases (CenterNet, data pipelines and loaders, runtime) at this set's classes,
 # folders and input size, with a ResNet-18 and an iteration-based schedule.
 _base_ = [
-    '../_base_/models/centernet_resnet18.py',
-    '../_base_/datasets/indoor_objects.py',
-    '../_base_/default_runtime.py',
+    '../_base_/models/centernet_resnet18.py', '../_base_/datasets/indoor_objects.py',
+    '../_base_/default_runtime.py'
 ]
 
 data_root = 'data/synthetic/detection/'
@@ -31,50 +30,33 @@ model = dict(bbox_head=dict(num_classes=num_classes))
 # keeps a border of a quarter of the input.
 fit_to_input = dict(type='Resize', scale=(input_size, input_size), keep_ratio=True)
 train_pipeline = _base_.load_pipeline + [
-    _base_.colour_jitter,
-    fit_to_input,
+    _base_.colour_jitter, fit_to_input,
     dict(_base_.train_pipeline[4], crop_size=(input_size, input_size), border=input_size // 4),
-    fit_to_input,
-    _base_.random_flip,
-]
+    fit_to_input, _base_.random_flip]
 train_pipeline_no_affine = _base_.load_pipeline + [
-    _base_.colour_jitter,
-    fit_to_input,
-    dict(_base_.train_pipeline_no_affine[4], size=(input_size, input_size)),
-    _base_.random_flip,
-]
+    _base_.colour_jitter, fit_to_input,
+    dict(_base_.train_pipeline_no_affine[4], size=(input_size, input_size)), _base_.random_flip]
 test_pipeline = [
-    _base_.test_pipeline[0],
-    fit_to_input,
+    _base_.test_pipeline[0], fit_to_input,
     dict(_base_.test_pipeline[2], test_pad_mode=['size_divisor', input_size]),
-    *_base_.test_pipeline[3:],
-]
+    *_base_.test_pipeline[3:]]
 
 # Every split is the one annotations.json unless told otherwise (see above); boxes >= 2 px.
-original_train_dataset = dict(
-    _base_.original_train_dataset,
-    data_root=data_root,
-    metainfo=metainfo,
-    ann_file='annotations.json',
-    filter_cfg=dict(filter_empty_gt=True, min_size=2),
-)
+original_train_dataset = dict(_base_.original_train_dataset, data_root=data_root,
+                              metainfo=metainfo, ann_file='annotations.json',
+                              filter_cfg=dict(filter_empty_gt=True, min_size=2))
 # The DANR views of the training images (tools/augment_dataset.py output), for ..._danr.py.
-rendered_train_dataset = dict(original_train_dataset, type='DANRRenderedCocoDataset', data_root='data/synthetic/danr/')
-augmented_train_dataset = dict(
-    _base_.augmented_train_dataset,
-    original=original_train_dataset,
-    rendered=rendered_train_dataset,
-    pipeline=train_pipeline,
-)
+rendered_train_dataset = dict(original_train_dataset, type='DANRRenderedCocoDataset',
+                              data_root='data/synthetic/danr/')
+augmented_train_dataset = dict(_base_.augmented_train_dataset, original=original_train_dataset,
+                               rendered=rendered_train_dataset, pipeline=train_pipeline)
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(dataset=dict(original_train_dataset, pipeline=train_pipeline)),
-)
-val_dataloader = dict(
-    dataset=dict(data_root=data_root, metainfo=metainfo, ann_file='annotations.json', pipeline=test_pipeline)
-)
+    dataset=dict(dataset=dict(original_train_dataset, pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo,
+                                   ann_file='annotations.json', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # Iteration-based version of the paper's schedule: Adam, lr halved at 3/4 and 11/12 of training.
@@ -83,17 +65,10 @@ max_iters = 300
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=100)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
 param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=[max_iters * 3 // 4, max_iters * 11 // 12],
-        gamma=0.5,
-    )
+    dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
+         milestones=[max_iters * 3 // 4, max_iters * 11 // 12], gamma=0.5)
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100, max_keep_ckpts=2),
-)
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)

@@ -4,7 +4,6 @@ The output does not depend on how the work was split or interrupted: records are
 source image id order and new image / annotation ids are numbered 1, 2, ... in that order
 (views by view index, boxes in source annotation order).
 """
-
 from __future__ import annotations
 
 import os
@@ -24,7 +23,8 @@ from .records import (
     read_part,
 )
 
-__all__ = ["AssemblyError", "assemble_annotations", "write_annotations", "merge_shard_dirs", "summarize_records"]
+__all__ = ["AssemblyError", "assemble_annotations", "write_annotations", "merge_shard_dirs",
+           "summarize_records"]
 
 
 class AssemblyError(Exception):
@@ -95,37 +95,33 @@ def assemble_annotations(out_dir: str | os.PathLike) -> tuple[dict, list[dict]]:
             continue
         for view in record["views"]:
             image_id = len(images) + 1
-            images.append(
-                {
-                    "id": image_id,
-                    "file_name": view["file_name"],
-                    "width": record["width"],
-                    "height": record["height"],
-                    "danr": {
-                        "source_image_id": record["source_image_id"],
-                        "source_file_name": record["source_file_name"],
-                        "view_index": view["view_index"],
-                        "rotvec": view["rotvec"],
-                        "translation": view["translation"],
-                    },
-                }
-            )
+            images.append({
+                "id": image_id,
+                "file_name": view["file_name"],
+                "width": record["width"],
+                "height": record["height"],
+                "danr": {
+                    "source_image_id": record["source_image_id"],
+                    "source_file_name": record["source_file_name"],
+                    "view_index": view["view_index"],
+                    "rotvec": view["rotvec"],
+                    "translation": view["translation"],
+                },
+            })
             for box in view["boxes"]:
                 x, y, w, h = box["bbox"]
-                annotations.append(
-                    {
-                        "id": len(annotations) + 1,
-                        "image_id": image_id,
-                        "category_id": box["category_id"],
-                        "bbox": [x, y, w, h],
-                        "area": round(w * h, 4),
-                        "iscrowd": box["iscrowd"],
-                        "danr": {
-                            "source_annotation_id": box["source_annotation_id"],
-                            "visible": box["visible"],
-                        },
-                    }
-                )
+                annotations.append({
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": box["category_id"],
+                    "bbox": [x, y, w, h],
+                    "area": round(w * h, 4),
+                    "iscrowd": box["iscrowd"],
+                    "danr": {
+                        "source_annotation_id": box["source_annotation_id"],
+                        "visible": box["visible"],
+                    },
+                })
     first = manifests[0]
     info = dict(first["info"])
     info["danr"] = {**info.get("danr", {}), "counts": summarize_records(records)}
@@ -150,7 +146,8 @@ def write_annotations(out_dir: str | os.PathLike) -> tuple[Path, dict, list[dict
 def summarize_records(records: list[dict]) -> dict:
     """Counts over per-image records: sources ok/failed, views, boxes kept and dropped by reason."""
     dropped: Counter = Counter()
-    summary = {"sources_ok": 0, "sources_failed": 0, "views": 0, "boxes_kept": 0, "input_problems": 0}
+    summary = {"sources_ok": 0, "sources_failed": 0, "views": 0, "boxes_kept": 0,
+               "input_problems": 0}
     for record in records:
         summary["input_problems"] += len(record.get("problems", []))
         if record["status"] != "ok":
@@ -177,7 +174,9 @@ def _place(source: Path, target: Path) -> None:
     atomic_replace(target, link_or_copy)
 
 
-def merge_shard_dirs(out_dir: str | os.PathLike, shard_dirs: list[str | os.PathLike]) -> tuple[Path, dict, list[dict]]:
+def merge_shard_dirs(
+    out_dir: str | os.PathLike, shard_dirs: list[str | os.PathLike]
+) -> tuple[Path, dict, list[dict]]:
     """Gather shard outputs written to separate folders into OUT, then assemble OUT.
 
     Manifests, records and the view images they name are linked (or copied) into OUT; a

@@ -12,7 +12,6 @@ source point reached it; small uncovered gaps (up to CLOSING px across, e.g. bet
 thin disocclusions) are closed morphologically, so what stays uncovered is the revealed border
 and large disocclusions.
 """
-
 from __future__ import annotations
 
 import cv2
@@ -20,7 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["BORDER_POLICIES", "CLOSING", "covered_mask", "largest_centred_crop", "crop_and_resize", "crop_boxes"]
+__all__ = ["BORDER_POLICIES", "CLOSING", "covered_mask", "largest_centred_crop", "crop_and_resize",
+           "crop_boxes"]
 
 BORDER_POLICIES = ("inpaint", "crop", "black")
 CLOSING = 9
@@ -68,18 +68,13 @@ def crop_and_resize(image: np.ndarray, crop: tuple[int, int, int, int]) -> np.nd
     height, width = image.shape[:2]
     if (x0, y0, x1, y1) == (0, 0, width, height):
         return image
-    return cv2.resize(np.ascontiguousarray(image[y0:y1, x0:x1]), (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(np.ascontiguousarray(image[y0:y1, x0:x1]), (width, height),
+                      interpolation=cv2.INTER_LINEAR)
 
 
-def crop_boxes(
-    boxes: np.ndarray,
-    visible: np.ndarray,
-    reasons: list,
-    crop: tuple[int, int, int, int],
-    size: tuple[int, int],
-    min_visible: float,
-    min_size: float,
-) -> tuple[np.ndarray, np.ndarray, list]:
+def crop_boxes(boxes: np.ndarray, visible: np.ndarray, reasons: list, crop: tuple[int, int, int, int],
+               size: tuple[int, int], min_visible: float, min_size: float
+               ) -> tuple[np.ndarray, np.ndarray, list]:
     """Map carried boxes (M, 4) xyxy of the full view into the crop resized to size (H, W).
 
     A kept box keeps the share of its area inside the crop: visible is multiplied by it, and the

@@ -6,21 +6,14 @@ order of precedence, from the image's COCO entry ("intrinsics": [fx, fy, cx, cy]
 tool's --camera fx,fy,cx,cy (shared by every image), or, for uncalibrated images, from
 geometry.default_intrinsics (60-degree horizontal field of view, centred principal point).
 """
-
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
 
-__all__ = [
-    "COCO_INTRINSICS_KEY",
-    "Intrinsics",
-    "CameraError",
-    "parse_camera",
-    "check_intrinsics",
-    "read_image_intrinsics",
-]
+__all__ = ["COCO_INTRINSICS_KEY", "Intrinsics", "CameraError", "parse_camera", "check_intrinsics",
+           "read_image_intrinsics"]
 
 COCO_INTRINSICS_KEY = "intrinsics"
 Intrinsics = tuple[float, float, float, float]
@@ -32,11 +25,8 @@ class CameraError(ValueError):
 
 def check_intrinsics(values, where: str) -> Intrinsics:
     """(fx, fy, cx, cy) as floats; fx, fy finite and > 0, cx, cy finite, else CameraError."""
-    if (
-        not isinstance(values, (list, tuple))
-        or len(values) != 4
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    ):
+    if (not isinstance(values, (list, tuple)) or len(values) != 4
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
         raise CameraError(f"{where}: intrinsics must be 4 numbers [fx, fy, cx, cy], got {values!r}")
     fx, fy, cx, cy = (float(v) for v in values)
     if not all(math.isfinite(v) for v in (fx, fy, cx, cy)) or fx <= 0 or fy <= 0:

@@ -7,7 +7,6 @@ splat's colour, normalised by its coverage alpha, is used where alpha >= FULL_AL
 it fades into a fill image (the decoder's view, upsampled), which so only paints the holes the
 splat leaves: disocclusions and the border the camera motion reveals.
 """
-
 from __future__ import annotations
 
 import torch
@@ -28,9 +27,8 @@ SPLAT_POINTS_PER_PIXEL = 8
 FULL_ALPHA = 0.5
 
 
-def splat_source_pixels(
-    rgb: torch.Tensor, depth: torch.Tensor, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor, backend: str = "auto"
-) -> tuple[torch.Tensor, torch.Tensor]:
+def splat_source_pixels(rgb: torch.Tensor, depth: torch.Tensor, K: torch.Tensor, R: torch.Tensor,
+                        T: torch.Tensor, backend: str = "auto") -> tuple[torch.Tensor, torch.Tensor]:
     """Forward-warp the source image into V target views at the source resolution.
 
     Args:
@@ -49,16 +47,10 @@ def splat_source_pixels(
     points = unproject(depth.expand(views, -1, -1, -1), Ks)
     target = project(transform_points(points, R.to(rgb), T.to(rgb)), Ks)
     colours = rgb.flatten(2).transpose(1, 2).expand(views, -1, -1)
-    splat = splat_points(
-        target,
-        colours,
-        (height, width),
-        radius=SPLAT_RADIUS,
-        points_per_pixel=SPLAT_POINTS_PER_PIXEL,
-        falloff="linear",
-        backend=backend,
-    )
-    colour = torch.where(splat.alpha > 0, splat.image / splat.alpha.clamp_min(1e-6), torch.zeros_like(splat.image))
+    splat = splat_points(target, colours, (height, width), radius=SPLAT_RADIUS,
+                         points_per_pixel=SPLAT_POINTS_PER_PIXEL, falloff="linear", backend=backend)
+    colour = torch.where(splat.alpha > 0, splat.image / splat.alpha.clamp_min(1e-6),
+                         torch.zeros_like(splat.image))
     return colour, splat.alpha
 
 

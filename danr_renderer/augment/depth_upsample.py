@@ -10,7 +10,6 @@ align_corners=False. Depth is z-depth, so it does not change with the image size
 * "nearest": keeps steps sharp but blocky (canvas-pixel-sized terraces on slanted surfaces).
 The choice was measured (benchmarks/RESULTS.md, "Full-resolution views").
 """
-
 from __future__ import annotations
 
 import torch

@@ -1,6 +1,5 @@
 """The rows of an augmented set's preview: each row one source image and its rendered views,
 with their boxes and class names (drawn by danr_renderer.vis)."""
-
 from __future__ import annotations
 
 import json
@@ -67,12 +66,10 @@ def load_preview_rows(out_dir: Path, num: int, img_dir: Path | None = None) -> l
         tiles = []
         for view in views:
             rotvec = ",".join(f"{v:+.2f}" for v in view["danr"]["rotvec"])
-            tiles.append(
-                Tile(
-                    _read_rgb8(Path(out_dir) / "images" / view["file_name"]),
-                    f"v{view['danr']['view_index']} r=[{rotvec}]",
-                    boxes_by_image.get(view["id"], []),
-                )
-            )
+            tiles.append(Tile(
+                _read_rgb8(Path(out_dir) / "images" / view["file_name"]),
+                f"v{view['danr']['view_index']} r=[{rotvec}]",
+                boxes_by_image.get(view["id"], []),
+            ))
         rows.append(PreviewRow(source, tiles))
     return rows

@@ -16,7 +16,6 @@ Record of one source image (plain JSON)::
                            "source_annotation_id", "visible"}],
                 "dropped": {reason: count}}]}
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -67,7 +66,10 @@ def output_stems(images: list[SourceImage]) -> dict[int, str]:
     """
     stems = {image.id: _stem(image.file_name) for image in images}
     counts = Counter(stem.lower() for stem in stems.values())
-    return {image_id: stem if counts[stem.lower()] == 1 else f"{stem}_id{image_id}" for image_id, stem in stems.items()}
+    return {
+        image_id: stem if counts[stem.lower()] == 1 else f"{stem}_id{image_id}"
+        for image_id, stem in stems.items()
+    }
 
 
 def view_file_name(stem: str, view_index: int) -> str:

@@ -16,7 +16,6 @@ K_out = K_src) keeps the target z-buffer grid as dense as the moved point cloud,
 occlusion test of `transfer_boxes` sees no holes when the source image is larger than S.
 Since both scales are exact in the continuous frame, the boxes match the written image.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,7 +71,9 @@ class RenderFrame:
 
     def grid_intrinsics(self, grid_height: int, grid_width: int) -> torch.Tensor:
         """(3, 3) intrinsics of the same camera on a (grid_height, grid_width) resize."""
-        return scale_intrinsics(self.source_intrinsics(), grid_width / self.width, grid_height / self.height)
+        return scale_intrinsics(
+            self.source_intrinsics(), grid_width / self.width, grid_height / self.height
+        )
 
     def to_canvas(self, rgb: np.ndarray) -> torch.Tensor:
         """(H, W, 3) float RGB -> (3, h, w) float tensor on the canvas (h, w) = canvas_size."""
@@ -121,15 +122,8 @@ def carry_boxes(
     grid_boxes = torch.from_numpy(np.asarray(boxes, dtype=np.float64).reshape(-1, 4) * to_grid)
     R = rotvec_to_matrix(torch.tensor(view.rotvec, dtype=torch.float64)).to(depth)
     T = torch.tensor(view.translation, dtype=torch.float64).to(depth)
-    result = transfer_boxes(
-        grid_boxes.to(depth),
-        depth,
-        K,
-        R,
-        T,
-        method=method,
-        min_visible=min_visible,
-        min_size=tuple(MIN_SIZE * to_grid[:2]),
-    )
+    result = transfer_boxes(grid_boxes.to(depth), depth, K, R, T, method=method,
+                            min_visible=min_visible, min_size=tuple(MIN_SIZE * to_grid[:2]))
     target = result.boxes.double().cpu().numpy().reshape(-1, 4) / to_grid
-    return CarriedBoxes(boxes=target, visible=result.visible.double().cpu().numpy(), drop_reasons=result.drop_reasons)
+    return CarriedBoxes(boxes=target, visible=result.visible.double().cpu().numpy(),
+                        drop_reasons=result.drop_reasons)

@@ -14,7 +14,6 @@ Render modes (paper Table 3 and this project's full-resolution composite):
 
 The border policy (border.py) then decides what the revealed border shows.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,18 +53,16 @@ def _to_rgb8(image: torch.Tensor) -> np.ndarray:
     return (image.clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
-def _apply_border(
-    image: np.ndarray, carried: CarriedBoxes, covered: np.ndarray | None, border: str, min_visible: float
-) -> tuple[np.ndarray, CarriedBoxes, tuple | None]:
+def _apply_border(image: np.ndarray, carried: CarriedBoxes, covered: np.ndarray | None, border: str,
+                  min_visible: float) -> tuple[np.ndarray, CarriedBoxes, tuple | None]:
     """One view's image (H, W, 3), boxes and crop after the border policy; covered (H, W) bool."""
     if border == "black":
         return np.where(covered[:, :, None], image, 0).astype(np.uint8), carried, None
     if border == "crop":
         crop = largest_centred_crop(covered)
         size = image.shape[:2]
-        boxes, visible, reasons = crop_boxes(
-            carried.boxes, carried.visible, carried.drop_reasons, crop, size, min_visible, MIN_SIZE
-        )
+        boxes, visible, reasons = crop_boxes(carried.boxes, carried.visible, carried.drop_reasons, crop,
+                                             size, min_visible, MIN_SIZE)
         return crop_and_resize(image, crop), CarriedBoxes(boxes, visible, reasons), crop
     return image, carried, None
 
@@ -106,10 +103,8 @@ def render_image_views(
     sharded and resumed runs reproduce an uninterrupted one.
     """
     if mode not in RENDER_MODES or border not in BORDER_POLICIES:
-        raise ValueError(
-            f"render_image_views: mode must be one of {RENDER_MODES} and border one of "
-            f"{BORDER_POLICIES}, got {mode!r} and {border!r}"
-        )
+        raise ValueError(f"render_image_views: mode must be one of {RENDER_MODES} and border one of "
+                         f"{BORDER_POLICIES}, got {mode!r} and {border!r}")
     if mode == "pixelss" and super_resolver is None:
         raise ValueError("render_image_views: mode 'pixelss' needs a super_resolver")
     if not views:
@@ -125,14 +120,9 @@ def render_image_views(
     if mode == "composite":
         box_depth = upsample_depth(output.depth, (height, width), depth_upsampling)
         source = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].to(device)
-        colour, coverage = splat_source_pixels(
-            source,
-            box_depth,
-            frame.source_intrinsics().to(device),
-            rotvec_to_matrix(rotvecs),
-            translations,
-            backend=renderer.to_config()["splat_backend"],
-        )
+        colour, coverage = splat_source_pixels(source, box_depth, frame.source_intrinsics().to(device),
+                                               rotvec_to_matrix(rotvecs), translations,
+                                               backend=renderer.to_config()["splat_backend"])
         fill = F.interpolate(output.image, size=(height, width), mode="bilinear", align_corners=False)
         images = [_to_rgb8(image) for image in fill_holes(colour, coverage, fill)]
         box_depth = box_depth[0, 0]
@@ -144,8 +134,7 @@ def render_image_views(
     result = []
     for index, (view, image) in enumerate(zip(views, images)):
         carried = carry_boxes(boxes, box_depth, frame, view, box_method, min_visible)
-        image, carried, crop = _apply_border(
-            image, carried, None if covered is None else covered[index], border, min_visible
-        )
+        image, carried, crop = _apply_border(image, carried, None if covered is None else covered[index],
+                                             border, min_visible)
         result.append(RenderedView(view, image, carried, crop))
     return result

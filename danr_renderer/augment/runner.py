@@ -6,7 +6,6 @@ boxes, write the view JPEGs, then write its record (records.py). A resumed run s
 whose record is finished, so a run killed at any point and resumed ends with the same files
 as an uninterrupted one; a single (1-of-1) run then assembles OUT/annotations.json.
 """
-
 from __future__ import annotations
 
 import sys
@@ -119,26 +118,25 @@ class AugmentSummary:
             f"boxes kept: {self.boxes_kept}; dropped: {dropped}",
             f"input problems reported: {self.input_problems}",
             f"wall time: {self.wall_seconds:.1f} s",
-            f"annotations: {self.annotations}"
-            if self.annotations
-            else "annotations: not assembled (shard run); join shards with the merge command",
+            f"annotations: {self.annotations}" if self.annotations else
+            "annotations: not assembled (shard run); join shards with the merge command",
         ]
 
 
 def _validate(settings: AugmentSettings) -> None:
     if not 0 <= settings.shard_index < settings.shard_count:
-        raise AugmentError(f"--shard {settings.shard_index}/{settings.shard_count}: need 0 <= i < n")
+        raise AugmentError(
+            f"--shard {settings.shard_index}/{settings.shard_count}: need 0 <= i < n"
+        )
     if settings.render_size < 8:
         raise AugmentError(f"--render-size must be at least 8, got {settings.render_size}")
     if settings.batch_size < 1:
         raise AugmentError(f"--batch-size must be at least 1, got {settings.batch_size}")
     if not 0.0 <= settings.min_visible <= 1.0:
         raise AugmentError(f"--min-visible must be in [0, 1], got {settings.min_visible}")
-    for name, value, choices in (
-        ("--mode", settings.mode, RENDER_MODES),
-        ("--border", settings.border, BORDER_POLICIES),
-        ("--depth-upsampling", settings.depth_upsampling, DEPTH_UPSAMPLING),
-    ):
+    for name, value, choices in (("--mode", settings.mode, RENDER_MODES),
+                                 ("--border", settings.border, BORDER_POLICIES),
+                                 ("--depth-upsampling", settings.depth_upsampling, DEPTH_UPSAMPLING)):
         if value not in choices:
             raise AugmentError(f"{name} {value!r}: choose one of {choices}")
     if settings.render_scale < 1:
@@ -165,13 +163,17 @@ def _check_input_untouched(settings: AugmentSettings) -> None:
     img_dir = settings.img_dir.resolve()
     out_dir = settings.out_dir.resolve()
     written = [out_dir / folder for folder in (IMAGES_DIR, PARTS_DIR, RUNS_DIR)]
-    if img_dir in out_dir.parents or img_dir == out_dir or any(_overlaps(img_dir, folder) for folder in written):
+    if img_dir in out_dir.parents or img_dir == out_dir or any(
+        _overlaps(img_dir, folder) for folder in written
+    ):
         raise AugmentError(
             f"--out-dir {settings.out_dir} would write into the image folder "
             f"{settings.img_dir}, which is never written to; choose another --out-dir"
         )
     if settings.ann_file.resolve() == out_dir / ANNOTATIONS_NAME:
-        raise AugmentError(f"--out-dir {settings.out_dir} would overwrite the input {settings.ann_file}")
+        raise AugmentError(
+            f"--out-dir {settings.out_dir} would overwrite the input {settings.ann_file}"
+        )
 
 
 def _fingerprint(settings: AugmentSettings, plan_description: dict) -> dict:
@@ -199,13 +201,15 @@ def _prepare_out_dir(settings: AugmentSettings, manifest: dict) -> None:
     existing = read_manifests(out_dir) if (out_dir / RUNS_DIR).is_dir() else []
     if existing and not settings.resume:
         raise AugmentError(
-            f"{out_dir} already holds an augmentation run; add --resume to finish it or choose another --out-dir"
+            f"{out_dir} already holds an augmentation run; add --resume to finish it or "
+            "choose another --out-dir"
         )
     own = manifest_path(out_dir, settings.shard_index, settings.shard_count)
     for other in existing:
         if other["fingerprint"] != manifest["fingerprint"]:
             changed = sorted(
-                key for key in manifest["fingerprint"] if other["fingerprint"].get(key) != manifest["fingerprint"][key]
+                key for key in manifest["fingerprint"]
+                if other["fingerprint"].get(key) != manifest["fingerprint"][key]
             )
             raise AugmentError(
                 f"{out_dir} holds a run (shard {other['shard'][0]}/{other['shard'][1]}) made "
@@ -223,20 +227,20 @@ def _view_record(item: RenderedView, boxes: list[SourceBox], file_name: str) -> 
     """The record entry of one written view: its pose, kept boxes ([x, y, w, h] rounded to
     0.01 px) and the count of dropped boxes per reason."""
     kept, dropped = [], {}
-    for box, target, visible, reason in zip(boxes, item.carried.boxes, item.carried.visible, item.carried.drop_reasons):
+    for box, target, visible, reason in zip(
+        boxes, item.carried.boxes, item.carried.visible, item.carried.drop_reasons
+    ):
         if reason is not None:
             dropped[reason] = dropped.get(reason, 0) + 1
             continue
         x1, y1, x2, y2 = (round(float(v), 2) for v in target)
-        kept.append(
-            {
-                "bbox": [x1, y1, round(x2 - x1, 2), round(y2 - y1, 2)],
-                "category_id": box.category_id,
-                "iscrowd": box.iscrowd,
-                "source_annotation_id": box.annotation_id,
-                "visible": round(float(visible), 4),
-            }
-        )
+        kept.append({
+            "bbox": [x1, y1, round(x2 - x1, 2), round(y2 - y1, 2)],
+            "category_id": box.category_id,
+            "iscrowd": box.iscrowd,
+            "source_annotation_id": box.annotation_id,
+            "visible": round(float(visible), 4),
+        })
     return {
         "view_index": item.view.index,
         "file_name": file_name,
@@ -289,7 +293,8 @@ def _process_image(
         record["problems"].append(f"{name}: {conversion}")
     if image.width is not None and (image.width, image.height) != (width, height):
         record["problems"].append(
-            f"{name}: annotation says {image.width}x{image.height}, file is {width}x{height}; the file's size is used"
+            f"{name}: annotation says {image.width}x{image.height}, file is {width}x{height}; "
+            "the file's size is used"
         )
     boxes, box_problems = fit_boxes_to_image(image, height, width)
     record["problems"].extend(problem.message for problem in box_problems)
@@ -297,23 +302,15 @@ def _process_image(
         report(line)
     xyxy = np.array([box.xyxy for box in boxes], dtype=np.float64).reshape(-1, 4)
     rendered = render_image_views(
-        renderer,
-        loaded.rgb,
-        xyxy,
-        plan.views_for(image.id, settings.seed),
-        settings.render_size,
-        settings.batch_size,
-        settings.box_method,
-        settings.min_visible,
-        mode=settings.mode,
-        border=settings.border,
-        intrinsics=intrinsics,
-        depth_upsampling=settings.depth_upsampling,
-        super_resolver=super_resolver,
+        renderer, loaded.rgb, xyxy, plan.views_for(image.id, settings.seed),
+        settings.render_size, settings.batch_size, settings.box_method, settings.min_visible,
+        mode=settings.mode, border=settings.border, intrinsics=intrinsics,
+        depth_upsampling=settings.depth_upsampling, super_resolver=super_resolver,
     )
     for item in rendered:
         file_name = view_file_name(stem, item.view.index)
-        write_image_atomic(settings.out_dir / IMAGES_DIR / file_name, item.image, settings.jpeg_quality)
+        write_image_atomic(settings.out_dir / IMAGES_DIR / file_name, item.image,
+                           settings.jpeg_quality)
         record["views"].append(_view_record(item, boxes, file_name))
     write_part(settings.out_dir, record)
     return record
@@ -355,7 +352,8 @@ def run_augmentation(
     if not dataset.images:
         raise AugmentError(f"{settings.ann_file}: lists no usable image")
     stems = output_stems(dataset.images)
-    mine = [image for image in dataset.images if image.id % settings.shard_count == settings.shard_index]
+    mine = [image for image in dataset.images
+            if image.id % settings.shard_count == settings.shard_index]
     problems_by_image: dict[int, list[str]] = {}
     general_problems = []  # about no particular image: reported (and counted) by shard 0
     for problem in dataset.problems:
@@ -414,21 +412,13 @@ def run_augmentation(
             super_resolver = PixelSuperResolver() if settings.mode == "pixelss" else None
         except SuperResolutionUnavailable as error:
             raise AugmentError(f"--mode pixelss: {error}") from None
-        bar = tqdm(
-            pending, unit="img", desc="augment", disable=not progress, file=sys.stderr, bar_format=PROGRESS_FORMAT
-        )
+        bar = tqdm(pending, unit="img", desc="augment", disable=not progress, file=sys.stderr,
+                   bar_format=PROGRESS_FORMAT)
         for image in bar:
             records[image.id] = _process_image(
-                image,
-                stems[image.id],
-                settings,
-                plan,
-                renderer,
-                super_resolver,
-                calibrated.get(image.id, settings.camera),
-                digest,
-                problems_by_image.get(image.id, []),
-                report,
+                image, stems[image.id], settings, plan, renderer, super_resolver,
+                calibrated.get(image.id, settings.camera), digest,
+                problems_by_image.get(image.id, []), report,
             )
             summary.rendered_now += 1
         bar.close()
@@ -440,7 +430,8 @@ def run_augmentation(
     if mine and summary.sources_ok == 0:
         raise AugmentError(
             f"no readable image among the {len(mine)} source images of {settings.ann_file}"
-            + (f" in shard {settings.shard_index}/{settings.shard_count}" if settings.shard_count > 1 else "")
+            + (f" in shard {settings.shard_index}/{settings.shard_count}"
+               if settings.shard_count > 1 else "")
             + f" (image folder {settings.img_dir})"
         )
     if settings.shard_count == 1:

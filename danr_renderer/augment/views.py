@@ -19,7 +19,6 @@ View specs (the `--views` option):
       {"sample": N, "rotvec_range": [[lo, hi], [lo, hi], [lo, hi]],
        "translation_range": [[lo, hi], [lo, hi], [lo, hi]]}
 """
-
 from __future__ import annotations
 
 import json
@@ -113,7 +112,8 @@ class ViewPlan:
             }
         return {
             "mode": self.mode,
-            "views": [{"rotvec": list(v.rotvec), "translation": list(v.translation)} for v in self.views],
+            "views": [{"rotvec": list(v.rotvec), "translation": list(v.translation)}
+                      for v in self.views],
         }
 
 
@@ -140,7 +140,9 @@ def _ranges(value, what: str, where: str) -> tuple[tuple[float, float], ...]:
             or not all(math.isfinite(x) for x in pair)
             or pair[0] > pair[1]
         ):
-            raise ViewSpecError(f"{where}: {what}[{axis}] must be [lo, hi] with finite lo <= hi, got {pair!r}")
+            raise ViewSpecError(
+                f"{where}: {what}[{axis}] must be [lo, hi] with finite lo <= hi, got {pair!r}"
+            )
         pairs.append((float(pair[0]), float(pair[1])))
     return tuple(pairs)
 
@@ -153,7 +155,8 @@ def _plan_from_document(document, where: str) -> ViewPlan:
         for index, entry in enumerate(document):
             if not isinstance(entry, dict) or set(entry) != {"rotvec", "translation"}:
                 raise ViewSpecError(
-                    f"{where}: view {index} must be an object with exactly 'rotvec' and 'translation', got {entry!r}"
+                    f"{where}: view {index} must be an object with exactly 'rotvec' and "
+                    f"'translation', got {entry!r}"
                 )
             views.append(
                 View(
@@ -172,7 +175,9 @@ def _plan_from_document(document, where: str) -> ViewPlan:
             raise ViewSpecError(f"{where}: 'sample' must be an integer >= 1, got {count!r}")
         if "rotvec_range" not in document:
             raise ViewSpecError(f"{where}: a sampling rule needs 'rotvec_range'")
-        translation_range = document.get("translation_range", [[t, t] for t in PAPER_TRANSLATION])
+        translation_range = document.get(
+            "translation_range", [[t, t] for t in PAPER_TRANSLATION]
+        )
         return ViewPlan(
             "sample",
             sample_count=count,
@@ -180,7 +185,8 @@ def _plan_from_document(document, where: str) -> ViewPlan:
             translation_range=_ranges(translation_range, "translation_range", where),
         )
     raise ViewSpecError(
-        f"{where}: expected a list of {{'rotvec', 'translation'}} views or an object with 'sample' and 'rotvec_range'"
+        f"{where}: expected a list of {{'rotvec', 'translation'}} views or an object with "
+        "'sample' and 'rotvec_range'"
     )
 
 
@@ -192,7 +198,9 @@ def parse_view_plan(spec: str) -> ViewPlan:
         return ViewPlan("one_of", PAPER_VIEWS)
     path = Path(spec)
     if not path.is_file():
-        raise ViewSpecError(f"--views {spec!r}: not 'paper4', 'random1' or an existing JSON view file")
+        raise ViewSpecError(
+            f"--views {spec!r}: not 'paper4', 'random1' or an existing JSON view file"
+        )
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

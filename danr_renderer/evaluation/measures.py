@@ -3,7 +3,6 @@ accuracy against sparse known depths (e.g. SfM points).
 
 Boxes are xyxy in continuous pixels (docs/conventions.md); depths are z-depths.
 """
-
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +22,8 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return intersection / (area_a + area_b - intersection)
 
 
-def greedy_box_matches(predicted: torch.Tensor, predicted_labels, truth: torch.Tensor, truth_labels) -> torch.Tensor:
+def greedy_box_matches(predicted: torch.Tensor, predicted_labels, truth: torch.Tensor,
+                       truth_labels) -> torch.Tensor:
     """Per true box (T,), the IoU of the predicted box of the same label matched to it greedily
     (highest IoU first, each box used once); 0 for a true box left unmatched.
 
@@ -42,9 +42,8 @@ def greedy_box_matches(predicted: torch.Tensor, predicted_labels, truth: torch.T
     return ious
 
 
-def depth_accuracy(
-    predicted: np.ndarray, known: np.ndarray, rng: np.random.Generator, num_pairs: int = 4000, min_gap: float = 0.05
-) -> dict[str, float]:
+def depth_accuracy(predicted: np.ndarray, known: np.ndarray, rng: np.random.Generator,
+                   num_pairs: int = 4000, min_gap: float = 0.05) -> dict[str, float]:
     """Scale-free accuracy of predicted depths (N,) at points whose depth is known (N,) > 0.
 
     The prediction is first scaled so its median equals the known median (per image: monocular

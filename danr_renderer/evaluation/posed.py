@@ -23,7 +23,6 @@ f"{group_key}{value}" (or with a suffix "_a", "_b", ... for the parts of a split
 images whose `group_key` is value, a frame's timestamp is the image's `order_key`. With a COCO
 set only its images are evaluated (pass the held-out frames).
 """
-
 from __future__ import annotations
 
 import re
@@ -75,20 +74,14 @@ def load_posed_frames(root: str | Path) -> list[PosedFrame]:
     for camera_file in sorted((root / "cameras").glob("*.txt")):
         clip = camera_file.stem
         for row, camera in enumerate(read_camera_file(camera_file)):
-            image = next(
-                (
-                    root / "frames" / clip / f"{camera.timestamp}{suffix}"
-                    for suffix in (".png", ".jpg", ".jpeg")
-                    if (root / "frames" / clip / f"{camera.timestamp}{suffix}").is_file()
-                ),
-                None,
-            )
+            image = next((root / "frames" / clip / f"{camera.timestamp}{suffix}"
+                          for suffix in (".png", ".jpg", ".jpeg")
+                          if (root / "frames" / clip / f"{camera.timestamp}{suffix}").is_file()), None)
             depth = root / SPARSE_DEPTH_FOLDER / clip / f"{camera.timestamp}.npz"
             for path, what in ((image, "frame image"), (depth, "depth file")):
                 if path is None or not path.is_file():
-                    raise FileNotFoundError(
-                        f"{path or root / 'frames' / clip / str(camera.timestamp)}: {what} of a posed frame is missing"
-                    )
+                    raise FileNotFoundError(f"{path or root / 'frames' / clip / str(camera.timestamp)}: "
+                                            f"{what} of a posed frame is missing")
             frames.append(PosedFrame(clip, row, camera.timestamp, image, camera, depth))
     if not frames:
         raise ValueError(f"{root}: no posed clip (cameras/*.txt)")
@@ -105,7 +98,7 @@ def posed_pairs(frames: list[PosedFrame], max_gap: int, allowed=None) -> list[tu
     pairs = []
     for members in by_clip.values():
         for i, source in enumerate(members):
-            pairs += [(source, target) for target in members[i + 1 :] if target.row - source.row <= max_gap]
+            pairs += [(source, target) for target in members[i + 1:] if target.row - source.row <= max_gap]
     return pairs
 
 
@@ -118,8 +111,7 @@ def _coco_frames(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[s
         entry = raw[image.id]
         if group_key in entry and order_key in entry:
             frames[(f"{group_key}{entry[group_key]}", int(entry[order_key]))] = [
-                (box.xyxy, box.category_id) for box in image.boxes
-            ]
+                (box.xyxy, box.category_id) for box in image.boxes]
     return frames
 
 
@@ -144,17 +136,9 @@ def _mean(values: list[float]) -> float | None:
 
 
 @torch.no_grad()
-def evaluate_posed(
-    renderers: dict[str, NovelViewRenderer],
-    root: str | Path,
-    size: int,
-    max_gap: int = 3,
-    ann_file: str | Path | None = None,
-    group_key: str = "sequence",
-    order_key: str = "frame",
-    max_pairs: int | None = None,
-    seed: int = 0,
-) -> dict:
+def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, size: int, max_gap: int = 3,
+                   ann_file: str | Path | None = None, group_key: str = "sequence", order_key: str = "frame",
+                   max_pairs: int | None = None, seed: int = 0) -> dict:
     """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
 
     size: the canvas side S. max_pairs: evaluate an evenly spread subset of at most that many
@@ -167,15 +151,13 @@ def evaluate_posed(
     allowed = None
     if ann_file is not None:
         coco_frames = _coco_frames(Path(ann_file), group_key, order_key)
-        boxes_by_frame = {
-            (f.clip, f.timestamp): coco_frames.get((_CLIP_NAME.match(f.clip)["group"], f.timestamp)) for f in frames
-        }
+        boxes_by_frame = {(f.clip, f.timestamp): coco_frames.get((_CLIP_NAME.match(f.clip)["group"], f.timestamp))
+                          for f in frames}
         allowed = {key for key, value in boxes_by_frame.items() if value is not None}
     pairs = posed_pairs(frames, max_gap, allowed)
     if not pairs:
-        raise ValueError(
-            f"{root}: no frame pair within {max_gap} rows" + (f" among the images of {ann_file}" if ann_file else "")
-        )
+        raise ValueError(f"{root}: no frame pair within {max_gap} rows" + (f" among the images of {ann_file}"
+                                                                          if ann_file else ""))
     if max_pairs is not None and len(pairs) > max_pairs:
         pairs = [pairs[i] for i in np.linspace(0, len(pairs) - 1, max_pairs).round().astype(int)]
     instrument = VGG19Features()
@@ -223,24 +205,20 @@ def evaluate_posed(
                 boxes = torch.tensor([xyxy for xyxy, _ in source_boxes], dtype=torch.float64)
                 labels = [label for _, label in source_boxes]
                 if depth is not None:
-                    moved = transfer_boxes(boxes * to_canvas, depth[0, 0].double(), K.double(), R.double(), T.double())
+                    moved = transfer_boxes(boxes * to_canvas, depth[0, 0].double(), K.double(), R.double(),
+                                           T.double())
                     boxes = moved.boxes[moved.keep] / to_canvas
                     labels = [label for label, kept in zip(labels, moved.keep.tolist()) if kept]
                 box_scores[name] += greedy_box_matches(boxes, labels, truth, truth_labels).tolist()
     result = {
         "num_pairs": len(pairs),
-        "depth": {
-            name: {key: _mean([s[key] for s in scores]) for key in scores[0]} for name, scores in depth_scores.items()
-        },
-        "views": {name: {key: _mean(values) for key, values in scores.items()} for name, scores in view_scores.items()},
+        "depth": {name: {key: _mean([s[key] for s in scores]) for key in scores[0]}
+                  for name, scores in depth_scores.items()},
+        "views": {name: {key: _mean(values) for key, values in scores.items()}
+                  for name, scores in view_scores.items()},
     }
     if boxes_by_frame is not None:
-        result["boxes"] = {
-            name: {
-                "mean_iou": _mean(values),
-                "share_iou_0_5": _mean([float(v >= 0.5) for v in values]),
-                "num_boxes": len(values),
-            }
-            for name, values in box_scores.items()
-        }
+        result["boxes"] = {name: {"mean_iou": _mean(values),
+                                  "share_iou_0_5": _mean([float(v >= 0.5) for v in values]),
+                                  "num_boxes": len(values)} for name, values in box_scores.items()}
     return result

@@ -14,7 +14,6 @@ coverage mask says which target pixels any source point reached.
 Images are (1, 3, H, W) float RGB in [0, 1]; intrinsics (3, 3) in pixels; poses follow eq. 2
 (docs/conventions.md).
 """
-
 from __future__ import annotations
 
 import time
@@ -45,17 +44,8 @@ from ..vis import PreviewRow, Tile, to_rgb8
 from .measures import box_iou
 
 __all__ = [
-    "BOX_METHODS",
-    "EVAL_SEED_TAG",
-    "EvalPair",
-    "IMAGE_METHODS",
-    "box_iou",
-    "eval_photo_patches",
-    "eval_scene_seed",
-    "eval_trajectory_seed",
-    "evaluate",
-    "make_pair",
-    "pair_box_ious",
+    "BOX_METHODS", "EVAL_SEED_TAG", "EvalPair", "IMAGE_METHODS", "box_iou", "eval_photo_patches",
+    "eval_scene_seed", "eval_trajectory_seed", "evaluate", "make_pair", "pair_box_ious",
     "splat_at_constant_depth",
 ]
 
@@ -90,15 +80,8 @@ def eval_trajectory_seed(seed: int, index: int) -> tuple[int, int, int, int]:
     return (int(seed), int(index), EVAL_SEED_TAG, 1)
 
 
-def make_pair(
-    index: int,
-    seed: int,
-    size: int,
-    render_scale: int,
-    targets: str,
-    max_frame_gap: int,
-    patches: np.ndarray | None = None,
-) -> EvalPair:
+def make_pair(index: int, seed: int, size: int, render_scale: int, targets: str,
+              max_frame_gap: int, patches: np.ndarray | None = None) -> EvalPair:
     """Pair `index` of the evaluation set (see the module doc); with `patches` (N, h, w, 3)
     the scene is dressed in them (with_photo_textures, default fraction)."""
     scene = generate_scene(eval_scene_seed(seed, index))
@@ -126,15 +109,9 @@ def make_pair(
     return EvalPair(source, target, R, T)
 
 
-def splat_at_constant_depth(
-    image: torch.Tensor,
-    depth_value: float,
-    K: torch.Tensor,
-    R: torch.Tensor,
-    T: torch.Tensor,
-    out_size: tuple[int, int],
-    K_out: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
+def splat_at_constant_depth(image: torch.Tensor, depth_value: float, K: torch.Tensor, R: torch.Tensor,
+                            T: torch.Tensor, out_size: tuple[int, int], K_out: torch.Tensor
+                            ) -> tuple[torch.Tensor, torch.Tensor]:
     """The "homography" baseline: image (1, 3, H, W) lifted at one depth, moved by (R, T) and
     splatted into (1, 3, *out_size) with K_out.
 
@@ -142,21 +119,15 @@ def splat_at_constant_depth(
     (1, 1, *out_size) bool mask of the pixels some source point reached."""
     depth = torch.full_like(image[:, :1], float(depth_value))
     points = project(transform_points(unproject(depth, K[None]), R[None], T[None]), K_out[None])
-    splat = splat_points(
-        points,
-        image.flatten(2).transpose(1, 2),
-        out_size,
-        radius=BASELINE_SPLAT_RADIUS,
-        points_per_pixel=BASELINE_POINTS_PER_PIXEL,
-        falloff="linear",
-        backend="auto",
-    )
+    splat = splat_points(points, image.flatten(2).transpose(1, 2), out_size, radius=BASELINE_SPLAT_RADIUS,
+                         points_per_pixel=BASELINE_POINTS_PER_PIXEL, falloff="linear", backend="auto")
     covered = splat.alpha > 0
     warped = torch.where(covered, splat.image / splat.alpha.clamp_min(1e-6), torch.zeros_like(splat.image))
     return warped, covered
 
 
-def pair_box_ious(pair: EvalPair, depths: dict[str, torch.Tensor | None], render_scale: int) -> dict[str, list[float]]:
+def pair_box_ious(pair: EvalPair, depths: dict[str, torch.Tensor | None],
+                  render_scale: int) -> dict[str, list[float]]:
     """Per method, the IoUs of the boxes boxed in both views. depths: method -> (H, W) depth, or
     None for "identity" (the source box scaled to the target size)."""
     target_boxes = {box.instance_id: box.xyxy for box in pair.target.boxes}
@@ -172,9 +143,8 @@ def pair_box_ious(pair: EvalPair, depths: dict[str, torch.Tensor | None], render
         if depth is None:
             moved = source_xyxy * render_scale
         else:
-            moved = transfer_boxes(
-                source_xyxy, depth.double(), K, pair.R, pair.T, out_size=out_size, K_out=pair.target.K
-            ).boxes.double()
+            moved = transfer_boxes(source_xyxy, depth.double(), K, pair.R, pair.T, out_size=out_size,
+                                   K_out=pair.target.K).boxes.double()
         ious[method] = box_iou(moved, oracle_xyxy).tolist()
     return ious
 
@@ -191,18 +161,9 @@ def _tile(image: torch.Tensor, caption: str, view: SyntheticView | None = None) 
     return Tile(rgb, caption, boxes)
 
 
-def evaluate(
-    renderer: NovelViewRenderer,
-    num_pairs: int,
-    seed: int,
-    size: int,
-    targets: str,
-    max_frame_gap: int,
-    device: str = "cpu",
-    grid_rows: list[PreviewRow] | None = None,
-    num_grid_rows: int = 0,
-    patches: np.ndarray | None = None,
-) -> dict:
+def evaluate(renderer: NovelViewRenderer, num_pairs: int, seed: int, size: int, targets: str,
+             max_frame_gap: int, device: str = "cpu", grid_rows: list[PreviewRow] | None = None,
+             num_grid_rows: int = 0, patches: np.ndarray | None = None) -> dict:
     """Run the evaluation; returns the JSON-ready result dict (schema in tools/eval_renderer.py --help).
 
     With `grid_rows`, the first `num_grid_rows` pairs are appended to it as picture rows:
@@ -225,25 +186,21 @@ def evaluate(
             predictions = {
                 "renderer": output.image.clamp(0.0, 1.0),
                 "identity": torch.nn.functional.interpolate(source, scale_factor=scale, mode="bilinear")
-                if scale > 1
-                else source,
-                "homography": splat_at_constant_depth(
-                    source, true_median, K, R, T, tuple(truth.shape[-2:]), scale_intrinsics(K, scale, scale)
-                )[0],
+                if scale > 1 else source,
+                "homography": splat_at_constant_depth(source, true_median, K, R, T, tuple(truth.shape[-2:]),
+                                                      scale_intrinsics(K, scale, scale))[0],
             }
             for method, prediction in predictions.items():
                 image_scores[method]["psnr"].append(float(psnr(prediction, truth)[0]))
                 image_scores[method]["ssim"].append(float(ssim(prediction, truth)[0]))
-                image_scores[method]["perceptual"].append(float(perceptual_distance(prediction, truth, instrument)[0]))
+                image_scores[method]["perceptual"].append(
+                    float(perceptual_distance(prediction, truth, instrument)[0]))
             if grid_rows is not None and index < num_grid_rows:
                 captions = {m: f"{m} {image_scores[m]['psnr'][-1]:.1f} dB" for m in IMAGE_METHODS}
-                grid_rows.append(
-                    PreviewRow(
-                        _tile(source, f"source {index}", pair.source),
-                        [_tile(truth, "truth (oracle)", pair.target)]
-                        + [_tile(predictions[m], captions[m]) for m in ("renderer", "homography", "identity")],
-                    )
-                )
+                grid_rows.append(PreviewRow(
+                    _tile(source, f"source {index}", pair.source),
+                    [_tile(truth, "truth (oracle)", pair.target)]
+                    + [_tile(predictions[m], captions[m]) for m in ("renderer", "homography", "identity")]))
         predicted_depth = output.depth[0, 0].cpu()
         depths = {
             "renderer": predicted_depth,

@@ -6,7 +6,6 @@
 * `MultiscaleDiscriminator` — two-scale PatchGAN with intermediate features (pix2pixHD).
 * `VGG19Features` — frozen VGG19-layout feature stack for the content loss and eq. 7.
 """
-
 from .blocks import InceptionResBlock
 from .depth import Hourglass, HourglassDepthNet
 from .discriminator import MultiscaleDiscriminator, PatchDiscriminator

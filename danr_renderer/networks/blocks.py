@@ -21,7 +21,6 @@ so no detail is thrown away before it is looked at and up-sampled maps are refin
 * "down": main path and shortcut run at the input size, their sum is average-pooled x2:
           (B, C_in, H, W) -> (B, C_out, H // 2, W // 2).
 """
-
 from __future__ import annotations
 
 import torch
@@ -79,7 +78,9 @@ class InceptionResBlock(nn.Module):
             conv_bn(mid, wide_out, 3, relu=False),
         )
         self.shortcut = (
-            nn.Identity() if in_channels == out_channels else nn.Conv2d(in_channels, out_channels, 1, bias=False)
+            nn.Identity()
+            if in_channels == out_channels
+            else nn.Conv2d(in_channels, out_channels, 1, bias=False)
         )
 
     def forward(self, x: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:

@@ -17,7 +17,6 @@ through a ReLU, are concatenated, and a 1x1 conv (no BN) regresses one channel x
 depth = min_depth + (max_depth - min_depth) * sigmoid(x): always positive and finite, so every
 point lands in front of the source camera. The depth is learned without supervision (eq. 5).
 """
-
 from __future__ import annotations
 
 import torch
@@ -54,15 +53,16 @@ class Hourglass(nn.Module):
     at least one pixel).
     """
 
-    def __init__(
-        self, in_channels: int, out_channels: int, base_channels: int = 32, levels: int = 4, max_channels: int = 256
-    ):
+    def __init__(self, in_channels: int, out_channels: int, base_channels: int = 32,
+                 levels: int = 4, max_channels: int = 256):
         super().__init__()
         if levels < 1:
             raise ValueError(f"Hourglass: levels must be >= 1, got {levels}")
         widths = [min(base_channels * 2**i, max_channels) for i in range(levels)]
         self.levels = levels
-        self.downs = nn.ModuleList(_DownBlock(a, b) for a, b in zip([in_channels] + widths[:-1], widths))
+        self.downs = nn.ModuleList(
+            _DownBlock(a, b) for a, b in zip([in_channels] + widths[:-1], widths)
+        )
         # up_i maps to down_{i-1}'s width; its input is its predecessor concatenated with down_i.
         up_out = [out_channels] + widths[:-1]
         up_in = [2 * w for w in widths[:-1]] + [widths[-1]]
@@ -70,7 +70,9 @@ class Hourglass(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if min(x.shape[-2:]) < 2**self.levels:
-            raise ValueError(f"Hourglass: input {tuple(x.shape[-2:])} is smaller than 2**levels = {2**self.levels}")
+            raise ValueError(
+                f"Hourglass: input {tuple(x.shape[-2:])} is smaller than 2**levels = {2**self.levels}"
+            )
         sizes, skips = [], []
         for block in self.downs:
             sizes.append(tuple(x.shape[-2:]))
@@ -92,22 +94,18 @@ class HourglassDepthNet(nn.Module):
         min_depth, max_depth: bounds of the regressed depth, in scene units.
     """
 
-    def __init__(
-        self,
-        in_channels: int = 3,
-        base_channels: int = 32,
-        levels: int = 4,
-        max_channels: int = 256,
-        min_depth: float = 1.0,
-        max_depth: float = 10.0,
-    ):
+    def __init__(self, in_channels: int = 3, base_channels: int = 32, levels: int = 4,
+                 max_channels: int = 256, min_depth: float = 1.0, max_depth: float = 10.0):
         super().__init__()
         if not 0.0 < min_depth < max_depth:
-            raise ValueError(f"HourglassDepthNet: need 0 < min_depth < max_depth, got {min_depth}, {max_depth}")
+            raise ValueError(
+                f"HourglassDepthNet: need 0 < min_depth < max_depth, got {min_depth}, {max_depth}"
+            )
         self.min_depth = float(min_depth)
         self.max_depth = float(max_depth)
         self.first = Hourglass(in_channels, base_channels, base_channels, levels, max_channels)
-        self.second = Hourglass(in_channels + base_channels, base_channels, base_channels, levels, max_channels)
+        self.second = Hourglass(in_channels + base_channels, base_channels, base_channels,
+                                levels, max_channels)
         self.regress = nn.Conv2d(2 * base_channels, 1, 1)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:

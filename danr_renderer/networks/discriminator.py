@@ -13,7 +13,6 @@ average-pooled k times (3x3 window, stride 2, padding excluded from the mean). T
 sees global structure with a larger effective receptive field and trains faster; the fine one
 judges texture.
 """
-
 from __future__ import annotations
 
 import torch
@@ -26,20 +25,19 @@ __all__ = ["PatchDiscriminator", "MultiscaleDiscriminator"]
 class PatchDiscriminator(nn.Module):
     """(B, in_channels, H, W) -> list of n_layers + 2 feature maps, the last (B, 1, h, w) scores."""
 
-    def __init__(self, in_channels: int = 3, base_channels: int = 64, n_layers: int = 3, max_channels: int = 512):
+    def __init__(self, in_channels: int = 3, base_channels: int = 64, n_layers: int = 3,
+                 max_channels: int = 512):
         super().__init__()
         stages = [nn.Sequential(nn.Conv2d(in_channels, base_channels, 4, 2, 2), nn.LeakyReLU(0.2))]
         channels = base_channels
         for index in range(1, n_layers + 1):
             stride = 2 if index < n_layers else 1
             next_channels = min(channels * 2, max_channels)
-            stages.append(
-                nn.Sequential(
-                    nn.Conv2d(channels, next_channels, 4, stride, 2),
-                    nn.InstanceNorm2d(next_channels),
-                    nn.LeakyReLU(0.2),
-                )
-            )
+            stages.append(nn.Sequential(
+                nn.Conv2d(channels, next_channels, 4, stride, 2),
+                nn.InstanceNorm2d(next_channels),
+                nn.LeakyReLU(0.2),
+            ))
             channels = next_channels
         stages.append(nn.Sequential(nn.Conv2d(channels, 1, 4, 1, 2)))
         self.stages = nn.ModuleList(stages)
@@ -55,17 +53,12 @@ class PatchDiscriminator(nn.Module):
 class MultiscaleDiscriminator(nn.Module):
     """Image (B, in_channels, H, W) -> one list of stage outputs per scale, finest first."""
 
-    def __init__(
-        self,
-        in_channels: int = 3,
-        base_channels: int = 64,
-        n_layers: int = 3,
-        num_scales: int = 2,
-        max_channels: int = 512,
-    ):
+    def __init__(self, in_channels: int = 3, base_channels: int = 64, n_layers: int = 3,
+                 num_scales: int = 2, max_channels: int = 512):
         super().__init__()
         self.discriminators = nn.ModuleList(
-            PatchDiscriminator(in_channels, base_channels, n_layers, max_channels) for _ in range(num_scales)
+            PatchDiscriminator(in_channels, base_channels, n_layers, max_channels)
+            for _ in range(num_scales)
         )
 
     def forward(self, x: torch.Tensor) -> list[list[torch.Tensor]]:

@@ -12,7 +12,6 @@ pixel-aligned with the input.
   It is fully convolutional, so H', W' may be s times the encoder's size (PointSS).
 Any H, W work: every "up" block returns exactly the size its matching "down" block received.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -35,9 +34,13 @@ class InceptionStack(nn.Module):
         if not widths:
             raise ValueError("InceptionStack: widths must hold at least one channel count")
         self.stem = InceptionResBlock(in_channels, widths[0], "id")
-        self.downs = nn.ModuleList(InceptionResBlock(a, b, "down") for a, b in zip(widths[:-1], widths[1:]))
+        self.downs = nn.ModuleList(
+            InceptionResBlock(a, b, "down") for a, b in zip(widths[:-1], widths[1:])
+        )
         self.bottom = InceptionResBlock(widths[-1], widths[-1], "id")
-        self.ups = nn.ModuleList(InceptionResBlock(b, a, "up") for a, b in reversed(list(zip(widths[:-1], widths[1:]))))
+        self.ups = nn.ModuleList(
+            InceptionResBlock(b, a, "up") for a, b in reversed(list(zip(widths[:-1], widths[1:])))
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)

@@ -18,7 +18,6 @@ The network is frozen (no parameter takes gradients; it stays in eval mode), but
 flow through it to its input. Inputs are RGB in [0, 1]; they are normalised with the ImageNet
 mean and std that the torchvision weights expect.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -62,13 +61,9 @@ class VGG19Features(nn.Module):
         seed: seed of the random initialisation when no weights are given.
     """
 
-    def __init__(
-        self,
-        layer_ids: Sequence[int] = VGG19_RELU_X_1,
-        widths: Sequence[int] = VGG19_WIDTHS,
-        weights_path: str | Path | None = None,
-        seed: int = 0,
-    ):
+    def __init__(self, layer_ids: Sequence[int] = VGG19_RELU_X_1,
+                 widths: Sequence[int] = VGG19_WIDTHS,
+                 weights_path: str | Path | None = None, seed: int = 0):
         super().__init__()
         layer_ids = [int(i) for i in layer_ids]
         if not layer_ids or sorted(set(layer_ids)) != layer_ids or layer_ids[0] < 0 or layer_ids[-1] > 36:
@@ -93,7 +88,8 @@ class VGG19Features(nn.Module):
         generator = torch.Generator().manual_seed(seed)
         for module in self.features:
             if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu", generator=generator)
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu",
+                                        generator=generator)
                 nn.init.zeros_(module.bias)
 
     def _load(self, path: Path) -> None:

@@ -6,7 +6,6 @@
 (pose_clips) ties them together with resuming and per-clip summaries. tools/pose_video.py is
 the command line. pycolmap (pinned in requirements.txt) is only imported when posing runs.
 """
-
 from .pipeline import ClipSummary, ModelSummary, pose_clips
 from .scale import SYNTHETIC_MEDIAN_DEPTH, scale_to_synthetic
 from .settings import PosingSettings

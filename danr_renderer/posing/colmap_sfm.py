@@ -12,7 +12,6 @@ linked directly. A boundary between consecutive frames is a cut when no verified
 frames across it has min_pair_inliers inliers; the mapper runs on each part between cuts on
 its own. pycolmap is imported on first use, so the rest of the package works without it.
 """
-
 from __future__ import annotations
 
 import os
@@ -32,7 +31,9 @@ def _pycolmap():
     return pycolmap
 
 
-def extract_and_match(image_dir: Path, names: list[str], database: Path, settings: PosingSettings) -> None:
+def extract_and_match(
+    image_dir: Path, names: list[str], database: Path, settings: PosingSettings
+) -> None:
     """SIFT features of `names` (files in image_dir) and verified matches of frames at most
     settings.window apart, into the COLMAP database (created when missing; features and
     matches already in it are kept, so an interrupted run resumes)."""
@@ -50,13 +51,8 @@ def extract_and_match(image_dir: Path, names: list[str], database: Path, setting
     extraction.sift.max_num_features = settings.max_features
     extraction.sift.peak_threshold = settings.peak_threshold
     pycolmap.extract_features(
-        database,
-        image_dir,
-        image_names=names,
-        camera_mode=pycolmap.CameraMode.SINGLE,
-        reader_options=reader,
-        extraction_options=extraction,
-        device=pycolmap.Device.cpu,
+        database, image_dir, image_names=names, camera_mode=pycolmap.CameraMode.SINGLE,
+        reader_options=reader, extraction_options=extraction, device=pycolmap.Device.cpu,
     )
     matching = pycolmap.FeatureMatchingOptions()
     matching.num_threads = settings.threads
@@ -72,11 +68,8 @@ def extract_and_match(image_dir: Path, names: list[str], database: Path, setting
     verification.ransac.num_threads = 1  # pairs are verified in parallel already
     verification.ransac.random_seed = settings.seed
     pycolmap.match_sequential(
-        database,
-        matching_options=matching,
-        pairing_options=pairing,
-        verification_options=verification,
-        device=pycolmap.Device.cpu,
+        database, matching_options=matching, pairing_options=pairing,
+        verification_options=verification, device=pycolmap.Device.cpu,
     )
 
 
@@ -119,7 +112,9 @@ def find_cuts(names: list[str], links: dict[tuple[str, str], int]) -> list[int]:
     return cuts
 
 
-def map_segment(database: Path, image_dir: Path, names: list[str], out_dir: Path, settings: PosingSettings) -> list:
+def map_segment(
+    database: Path, image_dir: Path, names: list[str], out_dir: Path, settings: PosingSettings
+) -> list:
     """Incremental mapping of the frames `names` only; returns every model pycolmap built
     (pycolmap.Reconstruction, possibly none). out_dir receives COLMAP's own model files."""
     pycolmap = _pycolmap()

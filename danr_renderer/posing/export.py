@@ -17,7 +17,6 @@ Frames are undistorted (SIMPLE_RADIAL k removed, cv2.remap, bilinear, black outs
 so that the pinhole row describes them exactly; a PINHOLE camera's frames are copied unchanged.
 Every file is written atomically.
 """
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -73,7 +72,9 @@ def project_sparse_depth(model: PosedModel, frame: int) -> dict[str, np.ndarray]
     }
 
 
-def write_posed_clip(out: Path, clip: str, model: PosedModel, image_dir: Path, timestamps: dict[str, int]) -> None:
+def write_posed_clip(
+    out: Path, clip: str, model: PosedModel, image_dir: Path, timestamps: dict[str, int]
+) -> None:
     """Write clip `clip` of a scaled model: frames read from image_dir/<name>, timestamps by
     staged name. The camera file is written last, so its presence means the clip is complete."""
     camera_file, frame_dir, depth_dir = clip_paths(out, clip)
@@ -92,11 +93,7 @@ def write_posed_clip(out: Path, clip: str, model: PosedModel, image_dir: Path, t
             rgb = np.round(read_image_rgb(source).rgb * 255.0).astype(np.uint8)
             write_image_atomic(frame_dir / f"{timestamp}.png", undistort_frame(rgb, model))
         points = project_sparse_depth(model, index)
-        write_depth_points(
-            depth_dir / f"{timestamp}.npz",
-            np.stack([points["u"], points["v"]], axis=1),
-            points["z"],
-            point_id=points["point_id"],
-        )
+        write_depth_points(depth_dir / f"{timestamp}.npz", np.stack([points["u"], points["v"]], axis=1),
+                           points["z"], point_id=points["point_id"])
         rows.append(CameraFrame(timestamp, intrinsics, model.world_to_camera[index]))
     write_camera_file(camera_file, rows)

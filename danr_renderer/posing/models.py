@@ -5,7 +5,6 @@ COLMAP's conventions: world-to-camera [R | t] (P_cam = R P_world + t, OpenCV cam
 pixel coordinates in the continuous frame (the top-left pixel's centre is (0.5, 0.5)), world
 units arbitrary until scale.py rescales them.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -81,13 +80,8 @@ def posed_model_from_reconstruction(reconstruction) -> PosedModel:
     return PosedModel(
         names=[image.name for image in images],
         world_to_camera=np.stack([image.cam_from_world().matrix() for image in images]),
-        width=int(camera.width),
-        height=int(camera.height),
-        fx=float(fx),
-        fy=float(fy),
-        cx=float(cx),
-        cy=float(cy),
-        k=float(k),
+        width=int(camera.width), height=int(camera.height),
+        fx=float(fx), fy=float(fy), cx=float(cx), cy=float(cy), k=float(k),
         points=points.reshape(-1, 3),
         observations=observations,
         reprojection_error=float(reconstruction.compute_mean_reprojection_error()),

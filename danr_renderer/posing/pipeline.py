@@ -17,7 +17,6 @@ OUT/.posing/<clip>/summary.json marks a finished clip (skipped next time with th
 settings); an unfinished clip is redone, reusing the features and matches already in its COLMAP
 database, and its outputs from an earlier attempt (<clip>_<letters>) are replaced.
 """
-
 from __future__ import annotations
 
 import json
@@ -194,16 +193,10 @@ def _remove_earlier_outputs(out: Path, clip: str) -> None:
 
 def _model_summary(name: str, model: PosedModel, scale: float, timestamps: dict[str, int]) -> ModelSummary:
     return ModelSummary(
-        name=name,
-        frames=model.num_frames,
-        points=len(model.points),
-        reprojection_error=model.reprojection_error,
-        focal_px=model.fx,
-        hfov_deg=math.degrees(2 * math.atan(model.width / (2 * model.fx))),
-        k=model.k,
-        scale=scale,
-        first_timestamp=timestamps[model.names[0]],
-        last_timestamp=timestamps[model.names[-1]],
+        name=name, frames=model.num_frames, points=len(model.points),
+        reprojection_error=model.reprojection_error, focal_px=model.fx,
+        hfov_deg=math.degrees(2 * math.atan(model.width / (2 * model.fx))), k=model.k, scale=scale,
+        first_timestamp=timestamps[model.names[0]], last_timestamp=timestamps[model.names[-1]],
     )
 
 
@@ -285,3 +278,4 @@ def pose_clips(
         summaries.append(summary)
     atomic_write_json(out / "posing_summary.json", [asdict(s) for s in summaries], indent=1)
     return summaries
+

@@ -14,7 +14,6 @@ pixels, 60 degree horizontal field of view; for each scene the median z-depth of
 pixels, then the median over the 20 scenes: 3.332 m (the scenes range from 2.90 to 3.98 m;
 at 64 px the same measure gives 3.331 m).
 """
-
 from __future__ import annotations
 
 from dataclasses import replace
@@ -57,10 +56,7 @@ def scale_to_synthetic(model: PosedModel) -> tuple[PosedModel, float]:
 
 
 def measure_synthetic_median_depth(
-    num_scenes: int = 20,
-    views_per_scene: int = 30,
-    size: int = 128,
-    seed: int = 0,
+    num_scenes: int = 20, views_per_scene: int = 30, size: int = 128, seed: int = 0,
     hfov_deg: float = 60.0,
 ) -> float:
     """Median over scenes of each scene's median pixel z-depth (metres), as described above."""

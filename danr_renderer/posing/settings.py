@@ -1,5 +1,4 @@
 """Settings of a posing run (one object, so that a resumed run can tell whether they changed)."""
-
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

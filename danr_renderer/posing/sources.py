@@ -9,7 +9,6 @@ Timestamps: a frame whose file is named `<integer>.<ext>` (RealEstate10K's and t
 video's naming) keeps that integer; a COCO image keeps its integer order-key value; a video frame
 gets round(index * 1e6 / fps) microseconds; any other frame gets its position in the clip.
 """
-
 from __future__ import annotations
 
 import math
@@ -176,7 +175,8 @@ def clips_from_coco(
     for entry in document["images"]:
         if group_key not in entry or order_key not in entry or "file_name" not in entry:
             skipped.append(
-                f"{ann_file}: image {entry.get('id')!r} lacks '{group_key}', '{order_key}' or 'file_name'; left out"
+                f"{ann_file}: image {entry.get('id')!r} lacks '{group_key}', '{order_key}' or "
+                "'file_name'; left out"
             )
             continue
         groups[entry[group_key]].append((entry[order_key], img_dir / entry["file_name"]))
@@ -193,5 +193,7 @@ def clips_from_coco(
         paths = [path for _, path in kept]
         stamps = _timestamps([str(order) for order, _ in kept])
         frames = [FootageFrame(t, str(p)) for t, p in zip(stamps, paths)]
-        clips.append(FootageClip(f"{group_key}{value}", frames, lambda f=frames, p=paths: _read_files(f, p)))
+        clips.append(
+            FootageClip(f"{group_key}{value}", frames, lambda f=frames, p=paths: _read_files(f, p))
+        )
     return clips, skipped

@@ -1,5 +1,4 @@
 """``splat_points``: the one entry point of the splatting package (checks and dispatch)."""
-
 from __future__ import annotations
 
 import math
@@ -69,14 +68,10 @@ def _resolve_backend(backend: str, device: torch.device) -> str:
             return "pytorch3d" if pytorch3d_available() else "torch"
         return "native" if on_cpu and native_available() else "torch"
     if backend == "native" and not (on_cpu and native_available()):
-        reason = (
-            native_unavailable_reason()
-            if not native_available()
-            else f"the compiled kernel runs on CPU tensors only, got {device.type} tensors"
-        )
-        warnings.warn(
-            f"splat_points: backend='native' falls back to backend='torch': {reason}", RuntimeWarning, stacklevel=3
-        )
+        reason = (native_unavailable_reason() if not native_available() else
+                  f"the compiled kernel runs on CPU tensors only, got {device.type} tensors")
+        warnings.warn(f"splat_points: backend='native' falls back to backend='torch': {reason}",
+                      RuntimeWarning, stacklevel=3)
         return "torch"
     return backend
 
@@ -93,25 +88,27 @@ def _check_inputs(points, features, image_size, radius, points_per_pixel, fallof
     check_shape(where, "points (u, v, z)", _tensor(where, "points", points), (None, None, 3))
     check_shape(where, "features", _tensor(where, "features", features), (None, None, None))
     if features.shape[:2] != points.shape[:2]:
-        raise ValueError(
-            f"{where}: features {tuple(features.shape)} and points {tuple(points.shape)} disagree on (B, N)"
-        )
+        raise ValueError(f"{where}: features {tuple(features.shape)} and points "
+                         f"{tuple(points.shape)} disagree on (B, N)")
     if not points.is_floating_point() or features.dtype != points.dtype:
-        raise ValueError(
-            f"{where}: points and features must share one floating dtype, got {points.dtype} and {features.dtype}"
-        )
+        raise ValueError(f"{where}: points and features must share one floating dtype, got "
+                         f"{points.dtype} and {features.dtype}")
     if features.device != points.device:
-        raise ValueError(f"{where}: points on {points.device} but features on {features.device}")
+        raise ValueError(f"{where}: points on {points.device} but features on "
+                         f"{features.device}")
     if (
         not isinstance(image_size, (tuple, list, torch.Size))
         or len(image_size) != 2
         or not all(_is_int(side) and side >= 1 for side in image_size)
     ):
-        raise ValueError(f"{where}: image_size must be two positive integers (H, W), got {image_size!r}")
+        raise ValueError(f"{where}: image_size must be two positive integers (H, W), got "
+                         f"{image_size!r}")
     if not (isinstance(radius, numbers.Real) and math.isfinite(radius) and radius > 0):
-        raise ValueError(f"{where}: radius must be a finite number of pixels > 0, got {radius!r}")
+        raise ValueError(f"{where}: radius must be a finite number of pixels > 0, got "
+                         f"{radius!r}")
     if not _is_int(points_per_pixel) or points_per_pixel < 1:
-        raise ValueError(f"{where}: points_per_pixel must be an integer >= 1, got {points_per_pixel!r}")
+        raise ValueError(f"{where}: points_per_pixel must be an integer >= 1, got "
+                         f"{points_per_pixel!r}")
     if falloff not in FALLOFFS:
         raise ValueError(f"{where}: unknown falloff {falloff!r}; expected one of {FALLOFFS}")
     if backend not in BACKENDS:

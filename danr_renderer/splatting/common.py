@@ -1,5 +1,4 @@
 """Pieces shared by the splatting backends: the result type and the falloff weights."""
-
 from __future__ import annotations
 
 from typing import NamedTuple

@@ -11,7 +11,6 @@ cast back. Results match the torch backend and the loop reference; they do not d
 ``torch.set_num_threads`` (each pixel and each point's gradient is accumulated in one fixed
 order).
 """
-
 from __future__ import annotations
 
 import functools
@@ -67,14 +66,9 @@ def splat_points_native(
     dtype = points.dtype
     compute = dtype if dtype in (torch.float32, torch.float64) else torch.float32
     image, alpha, depth = _SplatFunction.apply(
-        points.to(compute).contiguous(),
-        features.to(compute).contiguous(),
-        int(image_size[0]),
-        int(image_size[1]),
-        float(radius),
-        int(points_per_pixel),
-        falloff == "quadratic",
-        extension,
+        points.to(compute).contiguous(), features.to(compute).contiguous(),
+        int(image_size[0]), int(image_size[1]), float(radius), int(points_per_pixel),
+        falloff == "quadratic", extension,
     )
     return SplatResult(image.to(dtype), alpha.to(dtype), depth.to(dtype))
 
@@ -84,7 +78,8 @@ class _SplatFunction(torch.autograd.Function):
     (int32 per kept pair) for the backward pass."""
 
     @staticmethod
-    def forward(ctx, points, features, height, width, radius, points_per_pixel, quadratic, extension):
+    def forward(ctx, points, features, height, width, radius, points_per_pixel, quadratic,
+                extension):
         image, alpha, depth, pair_point, pixel_start, pixel_count = extension.splat_forward(
             points, features, height, width, radius, points_per_pixel, quadratic
         )
@@ -98,15 +93,8 @@ class _SplatFunction(torch.autograd.Function):
         points, features, pair_point, pixel_start, pixel_count = ctx.saved_tensors
         radius, quadratic, extension = ctx.settings
         grad_points, grad_features = extension.splat_backward(
-            points,
-            features,
-            pair_point,
-            pixel_start,
-            pixel_count,
-            grad_image.contiguous(),
-            grad_alpha.contiguous(),
-            grad_depth.contiguous(),
-            radius,
-            quadratic,
+            points, features, pair_point, pixel_start, pixel_count,
+            grad_image.contiguous(), grad_alpha.contiguous(), grad_depth.contiguous(),
+            radius, quadratic,
         )
         return grad_points, grad_features, None, None, None, None, None, None

@@ -13,7 +13,6 @@ except the u, v gradient of a point lying exactly on a pixel centre with linear 
 where 1 - d/r has no derivative: native uses 0 there, while here the NDC rounding leaves a
 tiny distance whose direction decides the gradient.
 """
-
 from __future__ import annotations
 
 import torch
@@ -82,7 +81,9 @@ def splat_points_pytorch3d(
     idx = idx.long().permute(0, 3, 1, 2)  # (B, K, H, W), -1 where empty
     hit = idx >= 0
     dist_sq = dists_ndc.permute(0, 3, 1, 2) * (short_side / 2.0) ** 2  # NDC^2 -> pixels^2
-    splat_alpha = torch.where(hit, falloff_weights(torch.where(hit, dist_sq, 0.0), radius, falloff), 0.0)
+    splat_alpha = torch.where(
+        hit, falloff_weights(torch.where(hit, dist_sq, 0.0), radius, falloff), 0.0
+    )
     packed_features = features.float().reshape(batch * num_points, channels).t()
     image = alpha_composite(idx, splat_alpha, packed_features)
     alpha = 1.0 - torch.prod(1.0 - splat_alpha, dim=1, keepdim=True)

@@ -3,7 +3,6 @@
 For tests only (cost O(B * H * W * N)). Follows the definition of docs/conventions.md literally; ties in z
 are broken by the lower point index, like the native backend.
 """
-
 from __future__ import annotations
 
 import math

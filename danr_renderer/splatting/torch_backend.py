@@ -17,7 +17,6 @@ points):
 5. The image is a sparse (H*W x N) weight matrix times the (N x C) features, so memory
    holds pairs and pixels x channels, never pairs x channels.
 """
-
 from __future__ import annotations
 
 import math
@@ -47,7 +46,9 @@ def splat_points_torch(
     height, width = image_size
     images, alphas, depths = [], [], []
     for points_b, features_b in zip(points, features):
-        image, alpha, depth = _splat_one(points_b, features_b, height, width, radius, points_per_pixel, falloff)
+        image, alpha, depth = _splat_one(
+            points_b, features_b, height, width, radius, points_per_pixel, falloff
+        )
         images.append(image.t().reshape(-1, height, width))
         alphas.append(alpha.reshape(1, height, width))
         depths.append(depth.reshape(1, height, width))
@@ -69,7 +70,9 @@ def _splat_one(
 
     u, v, z = points.detach().unbind(-1)
     reachable = (
-        (z > 0) & (u > -radius) & (u < width + radius) & (v > -radius) & (v < height + radius)
+        (z > 0)
+        & (u > -radius) & (u < width + radius)
+        & (v > -radius) & (v < height + radius)
     )  # also drops NaN / inf coordinates
     kept_points = torch.nonzero(reachable).squeeze(1)
     kept_points = kept_points.index_select(0, torch.argsort(z[kept_points], stable=True))
@@ -78,7 +81,9 @@ def _splat_one(
     point_features = features.index_select(0, kept_points)
     num_points = kept_points.numel()
 
-    pair_point, pair_pixel = _candidate_pairs(point_u.detach(), point_v.detach(), height, width, radius)
+    pair_point, pair_pixel = _candidate_pairs(
+        point_u.detach(), point_v.detach(), height, width, radius
+    )
 
     # Pixel-major, front to back inside each pixel; rank = position inside the pixel's run.
     order = torch.argsort(pair_pixel.int(), stable=True)  # int32 keys sort about 2x faster
@@ -126,7 +131,9 @@ def _splat_one(
     )
 
     front = rank == 0
-    depth = point_z.new_zeros(num_pixels).index_put((pix[front],), point_z.index_select(0, pnt[front]))
+    depth = point_z.new_zeros(num_pixels).index_put(
+        (pix[front],), point_z.index_select(0, pnt[front])
+    )
     return image, alpha, depth
 
 
@@ -148,7 +155,7 @@ def _candidate_pairs(
 
     point_parts, pixel_parts = [], []
     for start in range(0, u.shape[0], chunk):
-        u_chunk, v_chunk = u[start : start + chunk, None], v[start : start + chunk, None]  # (n, 1)
+        u_chunk, v_chunk = u[start:start + chunk, None], v[start:start + chunk, None]  # (n, 1)
         col = torch.floor(u_chunk).long() + offset_j  # (n, window)
         row = torch.floor(v_chunk).long() + offset_i
         offset_u = u_chunk - (col.to(u.dtype) + 0.5)
@@ -172,7 +179,9 @@ def _row_pointers(entries_per_row: torch.Tensor) -> torch.Tensor:
 def _csr(row_pointers, columns, values, shape) -> torch.Tensor:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-        return torch.sparse_csr_tensor(row_pointers, columns, values, shape, check_invariants=False)
+        return torch.sparse_csr_tensor(
+            row_pointers, columns, values, shape, check_invariants=False
+        )
 
 
 class _SparseWeightedSum(torch.autograd.Function):
@@ -185,22 +194,28 @@ class _SparseWeightedSum(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, weights, features, pixel_rows, pixel_cols, point_rows, point_cols, point_major):
+    def forward(ctx, weights, features, pixel_rows, pixel_cols, point_rows, point_cols,
+                point_major):
         num_pixels, num_points = pixel_rows.numel() - 1, point_rows.numel() - 1
         weight_matrix = _csr(pixel_rows, pixel_cols, weights, (num_pixels, num_points))
-        ctx.save_for_backward(weights, features, pixel_rows, pixel_cols, point_rows, point_cols, point_major)
+        ctx.save_for_backward(weights, features, pixel_rows, pixel_cols, point_rows,
+                              point_cols, point_major)
         return weight_matrix @ features
 
     @staticmethod
     def backward(ctx, grad_out):
-        (weights, features, pixel_rows, pixel_cols, point_rows, point_cols, point_major) = ctx.saved_tensors
+        (weights, features, pixel_rows, pixel_cols, point_rows, point_cols,
+         point_major) = ctx.saved_tensors
         num_pixels, num_points = pixel_rows.numel() - 1, point_rows.numel() - 1
         grad_out = grad_out.contiguous()
         grad_weights = grad_features = None
         if ctx.needs_input_grad[0]:
             pattern = _csr(pixel_rows, pixel_cols, weights, (num_pixels, num_points))
-            grad_weights = torch.sparse.sampled_addmm(pattern, grad_out, features.t(), beta=0.0).values()
+            grad_weights = torch.sparse.sampled_addmm(
+                pattern, grad_out, features.t(), beta=0.0
+            ).values()
         if ctx.needs_input_grad[1]:
-            transposed = _csr(point_rows, point_cols, weights.index_select(0, point_major), (num_points, num_pixels))
+            transposed = _csr(point_rows, point_cols, weights.index_select(0, point_major),
+                              (num_points, num_pixels))
             grad_features = transposed @ grad_out
         return grad_weights, grad_features, None, None, None, None, None

@@ -87,17 +87,15 @@ def _coco_annotations(view, image_id: int, first_id: int) -> list[dict]:
     annotations = []
     for box in view.boxes:
         x0, y0, x1, y1 = box.xyxy
-        annotations.append(
-            {
-                "id": first_id + len(annotations),
-                "image_id": image_id,
-                "category_id": CLASS_NAMES.index(box.class_name) + 1,
-                "bbox": [x0, y0, x1 - x0, y1 - y0],
-                "area": (x1 - x0) * (y1 - y0),
-                "iscrowd": 0,
-                "instance_id": box.instance_id,
-            }
-        )
+        annotations.append({
+            "id": first_id + len(annotations),
+            "image_id": image_id,
+            "category_id": CLASS_NAMES.index(box.class_name) + 1,
+            "bbox": [x0, y0, x1 - x0, y1 - y0],
+            "area": (x1 - x0) * (y1 - y0),
+            "iscrowd": 0,
+            "instance_id": box.instance_id,
+        })
     return annotations
 
 
@@ -146,9 +144,8 @@ def write_synthetic_dataset(out: Path, spec: SyntheticDatasetSpec) -> dict:
                 write_depth_points(depth_dir / f"{timestamp}.npz", *dense_depth_points(view.depth.numpy()))
             camera_rows.append(CameraFrame(timestamp, intrinsics_normalised, world_to_camera.numpy()))
             image_id = len(images) + 1
-            images.append(
-                {"id": image_id, "file_name": file_name, "width": size, "height": size, "scene": name, "frame": frame}
-            )
+            images.append({"id": image_id, "file_name": file_name, "width": size, "height": size,
+                           "scene": name, "frame": frame})
             annotations += _coco_annotations(view, image_id, len(annotations) + 1)
             boxes_per_class.update(box.class_name for box in view.boxes)
         write_camera_file(camera_dir / f"{name}.txt", camera_rows)
@@ -164,7 +161,8 @@ def write_synthetic_dataset(out: Path, spec: SyntheticDatasetSpec) -> dict:
         },
         "images": images,
         "annotations": annotations,
-        "categories": [{"id": i + 1, "name": name, "supercategory": "indoor"} for i, name in enumerate(CLASS_NAMES)],
+        "categories": [{"id": i + 1, "name": name, "supercategory": "indoor"}
+                       for i, name in enumerate(CLASS_NAMES)],
     }
     atomic_write_json(out / "detection" / "annotations.json", coco, indent=1)
 

@@ -88,7 +88,9 @@ def wall_material(rng: np.random.Generator) -> Material:
     base = _pastel(rng)
     kind = rng.integers(4)
     if kind == 0:
-        return make_material(rng, "plain", [base], frequency=rng.uniform(2.0, 8.0), grain=rng.uniform(0.05, 0.2))
+        return make_material(
+            rng, "plain", [base], frequency=rng.uniform(2.0, 8.0), grain=rng.uniform(0.05, 0.2)
+        )
     if kind == 1:
         return make_material(
             rng,
@@ -138,10 +140,14 @@ def wood_or_paint_material(rng: np.random.Generator) -> Material:
     if rng.random() < 0.5:
         return _wood(rng, plank_width=rng.uniform(0.3, 2.0))
     base = random_color(rng, saturation=(0.0, 0.45), value=(0.3, 0.95))
-    return make_material(rng, "plain", [base], frequency=rng.uniform(3.0, 10.0), grain=rng.uniform(0.03, 0.15))
+    return make_material(
+        rng, "plain", [base], frequency=rng.uniform(3.0, 10.0), grain=rng.uniform(0.03, 0.15)
+    )
 
 
-def panel_material(rng: np.random.Generator, body: Material, width: float, height: float) -> Material:
+def panel_material(
+    rng: np.random.Generator, body: Material, width: float, height: float
+) -> Material:
     """Cabinet front: door panels (1-2 columns, 1-4 rows) in the body's colour, dark seams."""
     base = body.colors[0]
     columns, rows = int(rng.integers(1, 3)), int(rng.integers(1, 5))
@@ -171,7 +177,10 @@ def dark_material(rng: np.random.Generator) -> Material:
 def screen_material(rng: np.random.Generator, width: float, height: float) -> Material:
     """A lit screen: saturated blocks on a dark or coloured desktop."""
     desktop = random_color(rng, saturation=(0.4, 1.0), value=(0.1, 0.5))
-    palette = [random_color(rng, saturation=(0.5, 1.0), value=(0.7, 1.0)) for _ in range(rng.integers(2, 5))]
+    palette = [
+        random_color(rng, saturation=(0.5, 1.0), value=(0.7, 1.0))
+        for _ in range(rng.integers(2, 5))
+    ]
     return make_material(
         rng,
         "screen",

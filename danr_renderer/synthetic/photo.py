@@ -8,7 +8,6 @@ while the pixels look like the target domain.
     patches = photo_patches(read_coco_detection(ann), img_dir, rng)  # (N, P, P, 3)
     scene = with_photo_textures(generate_scene(seed), patches, rng)
 """
-
 from __future__ import annotations
 
 import dataclasses
@@ -53,14 +52,16 @@ def photo_patches(
             side = max(2, int(round(rng.uniform(*side_fraction) * min(height, width))))
             y = int(rng.integers(0, height - side + 1))
             x = int(rng.integers(0, width - side + 1))
-            crop = rgb[y : y + side, x : x + side]
+            crop = rgb[y:y + side, x:x + side]
             patches.append(cv2.resize(crop, (patch_size, patch_size), interpolation=cv2.INTER_AREA))
     if not patches:
         raise ValueError(f"photo_patches: none of the {len(dataset.images)} images in {img_dir} could be read")
     return np.stack(patches).astype(np.float32)
 
 
-def photo_patches_from_file(ann_file: str | Path, img_dir: str | Path | None, rng: np.random.Generator) -> np.ndarray:
+def photo_patches_from_file(
+    ann_file: str | Path, img_dir: str | Path | None, rng: np.random.Generator
+) -> np.ndarray:
     """photo_patches of the images a COCO file lists; img_dir None: 'images' beside ann_file
     (the tools' --photo-textures / --photo-img-dir)."""
     ann_file = Path(ann_file)
@@ -81,8 +82,7 @@ def with_photo_textures(
         raise ValueError(f"with_photo_textures: fraction must be in [0, 1], got {fraction}")
     materials = tuple(
         photo_material(patches[int(rng.integers(len(patches)))], rng.uniform(*size_range))
-        if rng.random() < fraction
-        else material
+        if rng.random() < fraction else material
         for material in scene.materials
     )
     return dataclasses.replace(scene, materials=materials)

@@ -55,7 +55,9 @@ def intersect_room(
     return t, 2 * axis + side.long()
 
 
-def intersect_boxes(origins: torch.Tensor, directions: torch.Tensor, half_sizes: torch.Tensor) -> torch.Tensor:
+def intersect_boxes(
+    origins: torch.Tensor, directions: torch.Tensor, half_sizes: torch.Tensor
+) -> torch.Tensor:
     """Slab test of rays against P centred axis-aligned boxes, each in its own local frame.
 
     Args:

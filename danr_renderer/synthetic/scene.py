@@ -116,7 +116,9 @@ def _yaw_matrix(yaw: float) -> np.ndarray:
 # object's z (a disc facing the viewer): x -> x, y -> z, z -> x cross z = -y.
 _AXIS_ALONG_Z = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
-_UNIT_CORNERS = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
+_UNIT_CORNERS = np.array(
+    [[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64
+)
 
 
 class _ObjectBuilder:
@@ -165,9 +167,12 @@ class _ObjectBuilder:
         )
 
     def build(self, instance_id: int, class_name: str) -> SceneObject:
-        corners = [box.centre + (_UNIT_CORNERS * box.half_size) @ box.rotation.T for box in self.boxes]
+        corners = [
+            box.centre + (_UNIT_CORNERS * box.half_size) @ box.rotation.T for box in self.boxes
+        ]
         corners += [
-            cyl.centre + (_UNIT_CORNERS * [cyl.radius, cyl.half_height, cyl.radius]) @ cyl.rotation.T
+            cyl.centre
+            + (_UNIT_CORNERS * [cyl.radius, cyl.half_height, cyl.radius]) @ cyl.rotation.T
             for cyl in self.cylinders
         ]
         points = np.concatenate(corners)
@@ -244,11 +249,15 @@ class _Layout:
             normal, along, length, _ = self._wall_frame(wall)
             jitter = rng.uniform(-yaw_jitter, yaw_jitter)
             yaw = float(np.arctan2(normal[0], normal[2]) + jitter)
-            inset = _FLOOR_GAP + depth / 2.0 + abs(np.sin(jitter)) * width / 2.0 + rng.uniform(0.0, 0.1)
+            inset = (
+                _FLOOR_GAP + depth / 2.0 + abs(np.sin(jitter)) * width / 2.0 + rng.uniform(0.0, 0.1)
+            )
             anchor = self._wall_point(wall, rng.uniform(0.0, length), inset, 0.0)
             half = np.abs(_yaw_matrix(yaw)[[0, 2]][:, [0, 2]]) @ np.array([width, depth]) / 2.0
             footprint = np.stack([anchor[[0, 2]] - half, anchor[[0, 2]] + half])
-            inside_room = np.all(footprint[0] > 0.02) and np.all(footprint[1] < self.size[[0, 2]] - 0.02)
+            inside_room = np.all(footprint[0] > 0.02) and np.all(
+                footprint[1] < self.size[[0, 2]] - 0.02
+            )
             if not inside_room or _overlap(footprint, free, 0.0):
                 continue
             if any(_overlap(footprint, other, 0.1) for other in self.floor_boxes):
@@ -491,7 +500,9 @@ def generate_scene(seed: int | Sequence[int], num_objects: int | None = None) ->
     layout = _Layout(width, depth, height)
     if num_objects is None:
         num_objects = int(rng.integers(8, 16))
-    order = np.concatenate([rng.permutation(len(CLASS_NAMES)) for _ in range(num_objects // len(CLASS_NAMES) + 1)])
+    order = np.concatenate(
+        [rng.permutation(len(CLASS_NAMES)) for _ in range(num_objects // len(CLASS_NAMES) + 1)]
+    )
     objects: list[SceneObject] = []
     for class_index in order[:num_objects]:
         name = CLASS_NAMES[int(class_index)]
@@ -499,7 +510,9 @@ def generate_scene(seed: int | Sequence[int], num_objects: int | None = None) ->
         if builder is not None:
             objects.append(builder.build(len(objects) + 1, name))
 
-    light = np.array([rng.uniform(0.25, 0.75) * width, -height + 0.2, rng.uniform(0.25, 0.75) * depth])
+    light = np.array(
+        [rng.uniform(0.25, 0.75) * width, -height + 0.2, rng.uniform(0.25, 0.75) * depth]
+    )
     return SyntheticScene(
         seed=entropy,
         room_min=np.array([0.0, -height, 0.0]),

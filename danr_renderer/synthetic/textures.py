@@ -20,12 +20,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    "Material",
-    "make_material",
-    "photo_material",
-    "random_color",
-    "texture_albedo",
-    "TEXTURE_KINDS",
+    "Material", "make_material", "photo_material", "random_color", "texture_albedo", "TEXTURE_KINDS",
 ]
 
 LATTICE_SIZE = 64  # a power of two
@@ -47,7 +42,9 @@ class Material:
     kind: str
     colors: np.ndarray
     params: Mapping[str, float] = field(default_factory=dict)
-    lattice: np.ndarray = field(default_factory=lambda: np.zeros((LATTICE_SIZE + 1, LATTICE_SIZE + 1), np.float32))
+    lattice: np.ndarray = field(
+        default_factory=lambda: np.zeros((LATTICE_SIZE + 1, LATTICE_SIZE + 1), np.float32)
+    )
     image: np.ndarray | None = None
 
 
@@ -56,7 +53,9 @@ def make_material(rng: np.random.Generator, kind: str, colors, **params: float) 
     if kind not in TEXTURE_KINDS:
         raise ValueError(f"unknown texture kind {kind!r}; expected one of {sorted(TEXTURE_KINDS)}")
     colors = np.clip(np.asarray(colors, dtype=np.float32).reshape(-1, 3), 0.0, 1.0)
-    lattice = np.pad(rng.random((LATTICE_SIZE, LATTICE_SIZE)).astype(np.float32), ((0, 1), (0, 1)), mode="wrap")
+    lattice = np.pad(
+        rng.random((LATTICE_SIZE, LATTICE_SIZE)).astype(np.float32), ((0, 1), (0, 1)), mode="wrap"
+    )
     params = {name: float(value) for name, value in params.items()}
     return Material(kind=kind, colors=colors, params=params, lattice=lattice)
 
@@ -69,9 +68,8 @@ def photo_material(image: np.ndarray, size: float) -> Material:
         raise ValueError(f"photo_material: expected an (h, w, 3) image with h, w >= 2, got {image.shape}")
     if not size > 0:
         raise ValueError(f"photo_material: size must be positive, got {size}")
-    return Material(
-        kind="photo", colors=np.zeros((0, 3), np.float32), params={"size": float(size)}, image=np.clip(image, 0.0, 1.0)
-    )
+    return Material(kind="photo", colors=np.zeros((0, 3), np.float32), params={"size": float(size)},
+                    image=np.clip(image, 0.0, 1.0))
 
 
 def random_color(
@@ -105,7 +103,9 @@ def _value_noise(lattice: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> tor
     fx, fy = x - x0, y - y0
     fx, fy = fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy)
     index = (x0.long() & (size - 1)) * (size + 1) + (y0.long() & (size - 1))
-    v00, v01, v10, v11 = flat[torch.stack([index, index + 1, index + (size + 1), index + (size + 2)])]
+    v00, v01, v10, v11 = flat[
+        torch.stack([index, index + 1, index + (size + 1), index + (size + 2)])
+    ]
     top = v00 + (v10 - v00) * fx
     bottom = v01 + (v11 - v01) * fx
     return top + (bottom - top) * fy
@@ -117,7 +117,9 @@ def _fbm(lattice: torch.Tensor, x: torch.Tensor, y: torch.Tensor, octaves: int =
     amplitude, frequency, norm = 1.0, 1.0, 0.0
     for octave in range(octaves):
         offset = 17.3 * octave  # decorrelates the octaves, which share one lattice
-        total = total + amplitude * _value_noise(lattice, x * frequency + offset, y * frequency - offset)
+        total = total + amplitude * _value_noise(
+            lattice, x * frequency + offset, y * frequency - offset
+        )
         norm += amplitude
         amplitude *= 0.5
         frequency *= 2.0
@@ -222,7 +224,10 @@ def _text(lattice, colors, p, s, t):
     ink = _cell_hash(lattice, glyph, line) < p["ink"]
     text = inside & in_band & in_glyph & ink & (line < p["lines"])
     border = ~(
-        (s > margin * 0.4) & (s < p["width"] - margin * 0.4) & (t > margin * 0.4) & (t < p["height"] - margin * 0.4)
+        (s > margin * 0.4)
+        & (s < p["width"] - margin * 0.4)
+        & (t > margin * 0.4)
+        & (t < p["height"] - margin * 0.4)
     )
     albedo = torch.where(text[:, None], colors[1], colors[0].expand(s.shape[0], 3))
     return torch.where((border & (p["border"] > 0))[:, None], colors[1], albedo)
@@ -235,7 +240,9 @@ def _screen(lattice, colors, p, s, t):
     cell = _cell_hash(lattice, ix, iy)
     palette = colors[1:]
     pick = torch.clamp((cell * palette.shape[0]).long(), max=palette.shape[0] - 1)
-    albedo = torch.where((cell < p["fill"])[:, None], palette[pick], colors[0].expand(s.shape[0], 3))
+    albedo = torch.where(
+        (cell < p["fill"])[:, None], palette[pick], colors[0].expand(s.shape[0], 3)
+    )
     gap = (_fract(x) < 0.08) | (_fract(y) < 0.1)
     albedo = torch.where(gap[:, None], colors[0].expand(s.shape[0], 3), albedo)
     ramp = 0.8 + 0.2 * torch.clamp(t / p["height"], 0.0, 1.0)
@@ -255,7 +262,9 @@ def _clock(lattice, colors, p, s, t):
         ux, uy = math.cos(hand_angle), math.sin(hand_angle)
         along = s * ux + t * uy
         across = (-s * uy + t * ux).abs()
-        hands = hands | ((along > -0.1 * radius) & (along < length * radius) & (across < width * radius))
+        hands = hands | (
+            (along > -0.1 * radius) & (along < length * radius) & (across < width * radius)
+        )
     mark = ring | tick | hands
     albedo = torch.where(mark[:, None], colors[1], colors[0].expand(s.shape[0], 3))
     return torch.where((ring & ~(r > 0.96 * radius))[:, None], colors[2], albedo)

@@ -38,7 +38,9 @@ def camera_pose(centre, yaw: float, pitch: float, roll: float) -> torch.Tensor:
     return torch.cat([rotation, translation[:, None]], dim=1)
 
 
-def _wobble(rng: np.random.Generator, frames: np.ndarray, amplitude: float, count: int = 2) -> np.ndarray:
+def _wobble(
+    rng: np.random.Generator, frames: np.ndarray, amplitude: float, count: int = 2
+) -> np.ndarray:
     """Smooth zero-mean-ish noise over frames: a sum of slow sinusoids with random phases."""
     total = np.zeros_like(frames)
     for _ in range(count):
@@ -68,7 +70,9 @@ def camera_trajectory(
         # Stand far from the object looked at, so that the view takes in more of the room.
         target = scene.objects[int(rng.integers(len(scene.objects)))].bounds.mean(0)
         start_xz = candidates[np.argmax(np.linalg.norm(candidates - target[[0, 2]], axis=1))]
-        yaw0 = float(np.arctan2(target[0] - start_xz[0], target[2] - start_xz[1]) + rng.normal(0.0, 0.25))
+        yaw0 = float(
+            np.arctan2(target[0] - start_xz[0], target[2] - start_xz[1]) + rng.normal(0.0, 0.25)
+        )
     else:
         start_xz = candidates[0]
         yaw0 = rng.uniform(-np.pi, np.pi)

@@ -166,7 +166,9 @@ def _object_pixels(
     crossing = in_front[start] != in_front[end]
     start, end = start[crossing], end[crossing]
     fraction = (_BEHIND_CAMERA - z[start]) / (z[end] - z[start])
-    points = np.concatenate([camera[in_front], camera[start] + fraction[:, None] * (camera[end] - camera[start])])
+    points = np.concatenate(
+        [camera[in_front], camera[start] + fraction[:, None] * (camera[end] - camera[start])]
+    )
     u = K[0, 0] * points[:, 0] / points[:, 2] + K[0, 2]
     v = K[1, 1] * points[:, 1] / points[:, 2] + K[1, 2]
     col0, col1 = max(int(np.floor(u.min())), 0), min(int(np.ceil(u.max())), width)
@@ -296,7 +298,9 @@ def _cast(
             current_depth, current_owner = depth_grid[rectangle], owner_grid[rectangle]
             closer = t.view_as(current_depth) < current_depth
             depth_grid[rectangle] = torch.where(closer, t.view_as(current_depth), current_depth)
-            owner_grid[rectangle] = torch.where(closer, index.view_as(current_owner) + offsets[kind], current_owner)
+            owner_grid[rectangle] = torch.where(
+                closer, index.view_as(current_owner) + offsets[kind], current_owner
+            )
     return depth, owner, room_face
 
 
@@ -379,7 +383,8 @@ def render_view(
     K = torch.as_tensor(K, dtype=torch.float64)
     if extrinsics.shape != (3, 4) or K.shape != (3, 3):
         raise ValueError(
-            f"expected world_to_camera (3, 4) and K (3, 3), got {tuple(extrinsics.shape)} and {tuple(K.shape)}"
+            "expected world_to_camera (3, 4) and K (3, 3), got "
+            f"{tuple(extrinsics.shape)} and {tuple(K.shape)}"
         )
     origin, directions = _camera_rays(extrinsics[:, :3], extrinsics[:, 3], K, height, width)
     centre = origin.double().numpy()
@@ -391,9 +396,13 @@ def render_view(
 
     packs = {kind: _pack(scene, kind) for kind in ("boxes", "cylinders")}
     offsets = {"boxes": 0, "cylinders": len(packs["boxes"].instance_ids)}
-    depth, owner, room_face = _cast(scene, packs, offsets, origin, directions, extrinsics, K, height, width)
+    depth, owner, room_face = _cast(
+        scene, packs, offsets, origin, directions, extrinsics, K, height, width
+    )
     points = origin + depth[:, None] * directions
-    pixel, material, s, t, normal, instance = _surfaces(scene, packs, offsets, points, owner, room_face)
+    pixel, material, s, t, normal, instance = _surfaces(
+        scene, packs, offsets, points, owner, room_face
+    )
 
     rgb = torch.empty(height * width, 3)
     rgb[pixel] = _shade(scene, material, s, t, points[pixel], normal)

@@ -19,7 +19,8 @@
 # that CenterNetHead removes from its boxes).
 dataset_type = 'CocoDataset'
 data_root = 'data/indoor_objects/'
-metainfo = dict(classes=('chair', 'clock', 'exit', 'fireextinguisher', 'printer', 'screen', 'trashbin'))
+metainfo = dict(classes=('chair', 'clock', 'exit', 'fireextinguisher', 'printer', 'screen',
+                         'trashbin'))
 backend_args = None
 input_size = 512
 # ImageNet mean in RGB order (RandomCenterCropPad with to_rgb=True reverses it for the BGR
@@ -30,13 +31,8 @@ load_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
 ]
-colour_jitter = dict(
-    type='PhotoMetricDistortion',
-    brightness_delta=32,
-    contrast_range=(0.5, 1.5),
-    saturation_range=(0.5, 1.5),
-    hue_delta=18,
-)
+colour_jitter = dict(type='PhotoMetricDistortion', brightness_delta=32,
+                     contrast_range=(0.5, 1.5), saturation_range=(0.5, 1.5), hue_delta=18)
 fit_to_input = dict(type='Resize', scale=(input_size, input_size), keep_ratio=True)
 random_flip = dict(type='RandomFlip', prob=0.5)
 # Per-image part of training: everything before online mixup and packing. The crop square is
@@ -44,15 +40,9 @@ random_flip = dict(type='RandomFlip', prob=0.5)
 train_pipeline = load_pipeline + [
     colour_jitter,
     fit_to_input,
-    dict(
-        type='RandomCenterCropPad',
-        crop_size=(input_size, input_size),
-        ratios=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3),
-        mean=pad_mean,
-        std=[1, 1, 1],
-        to_rgb=True,
-        test_pad_mode=None,
-    ),
+    dict(type='RandomCenterCropPad', crop_size=(input_size, input_size),
+         ratios=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3), mean=pad_mean, std=[1, 1, 1],
+         to_rgb=True, test_pad_mode=None),
     fit_to_input,
     random_flip,
 ]
@@ -67,56 +57,32 @@ train_pipeline_no_affine = load_pipeline + [
 test_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args=backend_args),
     fit_to_input,
-    dict(
-        type='RandomCenterCropPad',
-        ratios=None,
-        border=None,
-        mean=pad_mean,
-        std=[1, 1, 1],
-        to_rgb=True,
-        test_mode=True,
-        test_pad_mode=['size_divisor', input_size],
-    ),
+    dict(type='RandomCenterCropPad', ratios=None, border=None, mean=pad_mean, std=[1, 1, 1],
+         to_rgb=True, test_mode=True, test_pad_mode=['size_divisor', input_size]),
     dict(type='LoadAnnotations', with_bbox=True),
     # 'instances' (the raw annotations) is the ground truth CocoMetric(ann_file=None) reads.
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'border', 'instances'),
-    ),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'border',
+                    'instances')),
 ]
 
 # What every split's dataset shares (a name starting with '__' stays out of the config).
-__coco_split = dict(
-    type=dataset_type,
-    data_root=data_root,
-    metainfo=metainfo,
-    data_prefix=dict(img='images/'),
-    backend_args=backend_args,
-)
+__coco_split = dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
+                    data_prefix=dict(img='images/'), backend_args=backend_args)
 # The training split, without a pipeline (DANRAugmentedDataset wants its sub-datasets bare).
-original_train_dataset = dict(
-    __coco_split, ann_file='splits/fit_5of5.json', filter_cfg=dict(filter_empty_gt=True, min_size=4)
-)
+original_train_dataset = dict(__coco_split, ann_file='splits/fit_5of5.json',
+                              filter_cfg=dict(filter_empty_gt=True, min_size=4))
 # DANR's rendered views of the Indoor images (tools/augment_dataset.py output: a COCO json whose
 # images carry "danr" provenance, and the images beside it). Configs with offline augmentation
 # put it beside original_train_dataset in a DANRAugmentedDataset, which keeps only the views of
 # images in the training split.
-rendered_train_dataset = dict(
-    original_train_dataset,
-    type='DANRRenderedCocoDataset',
-    data_root='data/indoor_objects_danr/',
-    ann_file='annotations.json',
-)
+rendered_train_dataset = dict(original_train_dataset, type='DANRRenderedCocoDataset',
+                              data_root='data/indoor_objects_danr/', ann_file='annotations.json')
 # The +Aug arms' training set: the originals plus their views, one per-image pipeline for both.
 # Configs put it in place of the originals, with _delete_ (it is not a CocoDataset):
 #   train_dataloader = dict(dataset=dict(dataset=dict(_base_.augmented_train_dataset, _delete_=True)))
-augmented_train_dataset = dict(
-    type='DANRAugmentedDataset',
-    original=original_train_dataset,
-    rendered=rendered_train_dataset,
-    pipeline=train_pipeline,
-    views='all',
-)
+augmented_train_dataset = dict(type='DANRAugmentedDataset', original=original_train_dataset,
+                               rendered=rendered_train_dataset, pipeline=train_pipeline, views='all')
 
 # Training data sit in a MultiImageMixDataset so that online mixup (a transform with
 # get_indexes) acts on pairs of per-image results; the outer pipeline mixes and packs.
@@ -136,20 +102,20 @@ train_dataloader = dict(
         pipeline=[
             dict(type='KeypointMixUp', alpha=1.5, prob=0.2),
             dict(type='PackDetInputsWithWeights'),
-        ],
-    ),
-)
+        ]))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(__coco_split, ann_file='splits/holdout_5of5.json', test_mode=True, pipeline=test_pipeline),
-)
+    dataset=dict(__coco_split, ann_file='splits/holdout_5of5.json', test_mode=True,
+                 pipeline=test_pipeline))
 # The reported split; checkpoints are chosen on the holdout above, never on this one.
-test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader['dataset'], ann_file='splits/val_5of5.json'))
+test_dataloader = dict(
+    val_dataloader, dataset=dict(val_dataloader['dataset'], ann_file='splits/val_5of5.json'))
 # ann_file=None: the metric builds its ground truth from the dataloader's own dataset, so it
 # follows any data_root / ann_file override (box areas are w*h, as in the Indoor json).
-val_evaluator = dict(type='CocoMetric', ann_file=None, metric='bbox', format_only=False, backend_args=backend_args)
+val_evaluator = dict(type='CocoMetric', ann_file=None, metric='bbox', format_only=False,
+                     backend_args=backend_args)
 test_evaluator = val_evaluator

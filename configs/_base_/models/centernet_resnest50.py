@@ -6,4 +6,6 @@
 #                 model.backbone.init_cfg.checkpoint=/path/to/resnest50.pth
 _base_ = './centernet_resnet50.py'
 
-model = dict(backbone=dict(type='ResNeSt', stem_channels=64, radix=2, reduction_factor=4, avg_down_stride=True))
+model = dict(
+    backbone=dict(type='ResNeSt', stem_channels=64, radix=2, reduction_factor=4,
+                  avg_down_stride=True))

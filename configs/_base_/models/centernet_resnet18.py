@@ -3,4 +3,6 @@
 # lighter neck.
 _base_ = './centernet_resnet50.py'
 
-model = dict(backbone=dict(depth=18), neck=dict(in_channels=512, num_deconv_filters=(128, 64, 64)))
+model = dict(
+    backbone=dict(depth=18),
+    neck=dict(in_channels=512, num_deconv_filters=(128, 64, 64)))

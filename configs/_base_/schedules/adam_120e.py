@@ -5,5 +5,8 @@ max_epochs = 120
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2.5e-4, weight_decay=0))
-param_scheduler = [dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[90, 110], gamma=0.5)]
+param_scheduler = [
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[90, 110],
+         gamma=0.5)
+]
 auto_scale_lr = dict(enable=False, base_batch_size=64)

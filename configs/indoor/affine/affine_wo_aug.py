@@ -2,4 +2,5 @@
 # keypoint mixup kept, DANR views added.
 _base_ = '../../danr_centernet_indoor.py'
 
-train_dataloader = dict(dataset=dict(dataset=dict(pipeline={{_base_.train_pipeline_no_affine}})))
+train_dataloader = dict(
+    dataset=dict(dataset=dict(pipeline={{_base_.train_pipeline_no_affine}})))

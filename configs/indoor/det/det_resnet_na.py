@@ -3,8 +3,6 @@
 # Random init; for a local ImageNet checkpoint set
 # model.backbone.init_cfg=dict(type='Pretrained', checkpoint='/path/to/resnet50.pth').
 _base_ = [
-    '../../_base_/models/centernet_resnet50.py',
-    '../../_base_/datasets/indoor_objects.py',
-    '../../_base_/schedules/adam_120e.py',
-    '../../_base_/default_runtime.py',
+    '../../_base_/models/centernet_resnet50.py', '../../_base_/datasets/indoor_objects.py',
+    '../../_base_/schedules/adam_120e.py', '../../_base_/default_runtime.py'
 ]

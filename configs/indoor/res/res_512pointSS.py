@@ -3,4 +3,5 @@
 # Produce the set with tools/augment_dataset.py at that setting into the folder below.
 _base_ = '../../danr_centernet_indoor.py'
 
-train_dataloader = dict(dataset=dict(dataset=dict(rendered=dict(data_root='data/indoor_objects_danr_512pointSS/'))))
+train_dataloader = dict(
+    dataset=dict(dataset=dict(rendered=dict(data_root='data/indoor_objects_danr_512pointSS/'))))

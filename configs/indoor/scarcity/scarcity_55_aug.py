@@ -4,6 +4,7 @@
 # (files of tools/split_dataset.py).
 _base_ = '../../danr_centernet_indoor.py'
 
-train_dataloader = dict(dataset=dict(dataset=dict(original=dict(ann_file='splits/fit_5of5.json'))))
+train_dataloader = dict(
+    dataset=dict(dataset=dict(original=dict(ann_file='splits/fit_5of5.json'))))
 val_dataloader = dict(dataset=dict(ann_file='splits/holdout_5of5.json'))
 test_dataloader = dict(dataset=dict(ann_file='splits/val_5of5.json'))

@@ -5,15 +5,13 @@
 # Random init (no downloads); BatchNorm trains as in the CenterNet arms. For a local ImageNet
 # checkpoint set model.backbone.init_cfg=dict(type='Pretrained', checkpoint='/path/to/r50.pth').
 _base_ = [
-    'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
-    '../../_base_/datasets/indoor_objects.py',
-    '../../_base_/schedules/adam_120e.py',
-    '../../_base_/default_runtime.py',
+    'mmdet::_base_/models/faster-rcnn_r50_fpn.py', '../../_base_/datasets/indoor_objects.py',
+    '../../_base_/schedules/adam_120e.py', '../../_base_/default_runtime.py'
 ]
 
 model = dict(
-    backbone=dict(frozen_stages=-1, norm_eval=False, init_cfg=None), roi_head=dict(bbox_head=dict(num_classes=7))
-)
+    backbone=dict(frozen_stages=-1, norm_eval=False, init_cfg=None),
+    roi_head=dict(bbox_head=dict(num_classes=7)))
 # No keypoint mixup (see above): the outer training pipeline only packs.
 train_dataloader = dict(dataset=dict(pipeline=[dict(type='PackDetInputsWithWeights')]))
 
@@ -23,7 +21,8 @@ two_stage_test_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args={{_base_.backend_args}}),
     {{_base_.fit_to_input}},
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances')),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances')),
 ]
 val_dataloader = dict(dataset=dict(pipeline=two_stage_test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=two_stage_test_pipeline))

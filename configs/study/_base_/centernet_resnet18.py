@@ -8,10 +8,8 @@ model = dict(
         _delete_=True,
         type='ResNet',
         depth=18,
-        out_indices=(3,),
+        out_indices=(3, ),
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
-        init_cfg=None,
-    ),
-    neck=dict(in_channels=512, num_deconv_filters=(128, 64, 64), use_dcn=False),
-)
+        init_cfg=None),
+    neck=dict(in_channels=512, num_deconv_filters=(128, 64, 64), use_dcn=False))

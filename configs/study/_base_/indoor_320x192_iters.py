@@ -49,48 +49,29 @@ fit_to_input = dict(type='Resize', scale=input_size, keep_ratio=True)
 train_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PhotoMetricDistortion',
-        brightness_delta=32,
-        contrast_range=(0.5, 1.5),
-        saturation_range=(0.5, 1.5),
-        hue_delta=18,
-    ),
+    dict(type='PhotoMetricDistortion', brightness_delta=32, contrast_range=(0.5, 1.5),
+         saturation_range=(0.5, 1.5), hue_delta=18),
     fit_to_input,
-    dict(
-        type='RandomCenterCropPad',
-        crop_size=input_size,
-        ratios=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3),
-        mean=pad_mean,
-        std=[1, 1, 1],
-        to_rgb=True,
-        test_pad_mode=None,
-    ),
+    dict(type='RandomCenterCropPad', crop_size=input_size,
+         ratios=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3), mean=pad_mean, std=[1, 1, 1],
+         to_rgb=True, test_pad_mode=None),
     fit_to_input,
     dict(type='RandomFlip', prob=0.5),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args=backend_args),
     fit_to_input,
-    dict(
-        type='RandomCenterCropPad',
-        ratios=None,
-        border=None,
-        mean=pad_mean,
-        std=[1, 1, 1],
-        to_rgb=True,
-        test_mode=True,
-        test_pad_mode=['size_divisor', 32],
-    ),
+    dict(type='RandomCenterCropPad', ratios=None, border=None, mean=pad_mean, std=[1, 1, 1],
+         to_rgb=True, test_mode=True, test_pad_mode=['size_divisor', 32]),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'border', 'instances'),
-    ),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'border',
+                    'instances')),
 ]
 
 # The base's datasets pointed at the knobs (_base_.x: the dataset base's value).
-original_train_dataset = dict(_base_.original_train_dataset, data_root=data_root, ann_file=fit_file)
+original_train_dataset = dict(_base_.original_train_dataset, data_root=data_root,
+                              ann_file=fit_file)
 rendered_train_dataset = dict(_base_.rendered_train_dataset, data_root=views_dir)
 # The +Aug arms' training set (centernet_*_aug.py put it in train_dataloader): the originals
 # plus their DANR views; DANRAugmentedDataset keeps only the views whose source is in the
@@ -100,8 +81,7 @@ augmented_train_dataset = dict(
     original=original_train_dataset,
     rendered=rendered_train_dataset,
     pipeline=train_pipeline,
-    views='all',
-)
+    views='all')
 
 # Keypoint mixup (paper sec. 3.4) in every arm: "N.A." is online augmentation only.
 # One data worker by default: the 2-core machine's other core runs the model.
@@ -115,19 +95,13 @@ train_dataloader = dict(
         pipeline=[
             dict(type='KeypointMixUp', alpha=1.5, prob=0.2),
             dict(type='PackDetInputsWithWeights'),
-        ],
-    ),
-)
-val_dataloader = dict(
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file=holdout_file, pipeline=test_pipeline),
-)
-test_dataloader = dict(
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file=val_file, pipeline=test_pipeline),
-)
+        ]))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, ann_file=holdout_file,
+                                   pipeline=test_pipeline))
+test_dataloader = dict(num_workers=0, persistent_workers=False,
+                       dataset=dict(data_root=data_root, ann_file=val_file,
+                                    pipeline=test_pipeline))
 
 # Adam, lr halved at 3/4 and 11/12 of training (the paper's 90/110 of 120 epochs); the same
 # lr as configs/synthetic/centernet_tiny_synthetic.py, pretrained backbone included. Six
@@ -138,35 +112,19 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # For a converged detector (issue 15) the recipe knobs slow the pretrained backbone
 # (backbone_lr_mult < 1) and warm the lr up; the defaults are the first study's recipe.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-3, weight_decay=0),
-    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=backbone_lr_mult)}),
-)
-param_scheduler = [dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=warmup_iters)] * (
-    warmup_iters > 0
-) + [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=[max_iters * 3 // 4, max_iters * 11 // 12],
-        gamma=0.5,
-    )
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0),
+                     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=backbone_lr_mult)}))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=warmup_iters)
+] * (warmup_iters > 0) + [
+    dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
+         milestones=[max_iters * 3 // 4, max_iters * 11 // 12], gamma=0.5)
 ]
 # The checkpoint scoring best on the holdout split (val_dataloader) is kept as
 # best_coco_bbox_mAP_iter_<n>.pth; the reported split (test_dataloader) never chooses.
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(
-        type='CheckpointHook',
-        by_epoch=False,
-        interval=val_interval,
-        max_keep_ckpts=1,
-        save_best='coco/bbox_mAP',
-        rule='greater',
-    ),
-)
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=val_interval,
+                    max_keep_ckpts=1, save_best='coco/bbox_mAP', rule='greater'))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=seed)
