@@ -255,9 +255,9 @@ class NovelViewRenderer(nn.Module):
         """image (B, 3, H, W) float in [0, 1]; K (B, 3, 3) its pixel intrinsics; R (B, 3, 3),
         T (B, 3) the target pose in the eq. 2 convention (numpy arrays are accepted, and an
         unbatched K, R or T is shared by the batch). See `RenderOutput` for the result."""
-        image = _check_image(image)
-        K, R, T = _cameras(image.shape[0], K, R, T)
-        features, depth = self.encode(image)
+        image = as_tensor(_WHERE, "image", image, (None, 3, None, None))
+        _cameras(image.shape[0], K, R, T)  # bad cameras fail before any network runs
+        features, depth = self.encode(image)  # checks the image's dtype and range
         return self.render_from(features, depth, K, R, T)
 
     def render_views(self, image: torch.Tensor, K: torch.Tensor, rotvecs: torch.Tensor,
@@ -279,7 +279,10 @@ class NovelViewRenderer(nn.Module):
         check_shape(_WHERE, "image", image, (1, 3, None, None))
         rotvecs = as_tensor(_WHERE, "rotvecs", rotvecs, (None, 3))
         translations = as_tensor(_WHERE, "translations", translations, (rotvecs.shape[0], 3))
-        K = _cameras(1, K, torch.eye(3), torch.zeros(3))[0]
+        K = as_tensor(_WHERE, "K", K)
+        if K.dim() == 2:
+            K = K.unsqueeze(0)
+        check_shape(_WHERE, "K", K, (1, 3, 3))
         views = rotvecs.shape[0]
         chunk = views if views_per_batch is None else int(views_per_batch)
         if views < 1 or chunk < 1:

@@ -55,12 +55,13 @@ if [ ! -d "$POSED/cameras" ]; then
 fi
 if [ ! -d "$OUT/posed_fit/cameras" ]; then
     "$PYTHON" -c "
-import re, sys
+import sys
 from danr_renderer.data.coco_io import read_coco_document
 from danr_renderer.data.posed_subset import subset_posed_footage
+from danr_renderer.posing import source_clip
 held = {(f'sequence{i[\"sequence\"]}', int(i['frame'])) for i in read_coco_document(sys.argv[1])['images']}
 kept = subset_posed_footage(sys.argv[2], sys.argv[3],
-                            lambda clip, stamp: (re.sub(r'_[a-z]+$', '', clip), stamp) not in held)
+                            lambda clip, stamp: (source_clip(clip), stamp) not in held)
 print(f'{sum(kept.values())} posed frames in {len(kept)} clips to train on')
 " "$OUT/frames_heldout.json" "$POSED" "$OUT/posed_fit"
 fi

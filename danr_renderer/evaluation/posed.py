@@ -19,13 +19,13 @@ canvas (resized anisotropically, intrinsics scaled with it) and is scored on thr
   all.
 
 Frames and COCO images correspond as tools/pose_video.py names them: a clip
-f"{group_key}{value}" (or with a suffix "_a", "_b", ... for the parts of a split clip) holds the
+f"{group_key}{value}" plus a suffix "_a", "_b", ... for the parts of a split clip
+(danr_renderer.posing.source_clip) holds the
 images whose `group_key` is value, a frame's timestamp is the image's `order_key`. With a COCO
 set only its images are evaluated (pass the held-out frames).
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +44,12 @@ from ..data.realestate10k_cameras import CameraFrame, frame_intrinsics, frame_pa
 from ..geometry import scale_intrinsics
 from ..metrics import perceptual_distance, psnr, ssim
 from ..networks import VGG19Features
+from ..posing import source_clip
 from ..renderer import NovelViewRenderer
 from .measures import depth_accuracy, greedy_box_matches
 from .synthetic import splat_at_constant_depth
 
 __all__ = ["PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
-
-_CLIP_NAME = re.compile(r"^(?P<group>.+?)(?:_[a-z]+)?$")
 
 
 @dataclass(frozen=True)
@@ -74,14 +73,13 @@ def load_posed_frames(root: str | Path) -> list[PosedFrame]:
     for camera_file in sorted((root / "cameras").glob("*.txt")):
         clip = camera_file.stem
         for row, camera in enumerate(read_camera_file(camera_file)):
-            image = next((root / "frames" / clip / f"{camera.timestamp}{suffix}"
-                          for suffix in (".png", ".jpg", ".jpeg")
-                          if (root / "frames" / clip / f"{camera.timestamp}{suffix}").is_file()), None)
+            stem = root / "frames" / clip / str(camera.timestamp)
+            image = next((path for path in map(stem.with_suffix, (".png", ".jpg", ".jpeg")) if path.is_file()),
+                         stem.with_suffix(".png"))
             depth = root / SPARSE_DEPTH_FOLDER / clip / f"{camera.timestamp}.npz"
             for path, what in ((image, "frame image"), (depth, "depth file")):
-                if path is None or not path.is_file():
-                    raise FileNotFoundError(f"{path or root / 'frames' / clip / str(camera.timestamp)}: "
-                                            f"{what} of a posed frame is missing")
+                if not path.is_file():
+                    raise FileNotFoundError(f"{path}: {what} of a posed frame is missing")
             frames.append(PosedFrame(clip, row, camera.timestamp, image, camera, depth))
     if not frames:
         raise ValueError(f"{root}: no posed clip (cameras/*.txt)")
@@ -151,7 +149,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     allowed = None
     if ann_file is not None:
         coco_frames = _coco_frames(Path(ann_file), group_key, order_key)
-        boxes_by_frame = {(f.clip, f.timestamp): coco_frames.get((_CLIP_NAME.match(f.clip)["group"], f.timestamp))
+        boxes_by_frame = {(f.clip, f.timestamp): coco_frames.get((source_clip(f.clip), f.timestamp))
                           for f in frames}
         allowed = {key for key, value in boxes_by_frame.items() if value is not None}
     pairs = posed_pairs(frames, max_gap, allowed)

@@ -6,7 +6,7 @@
 (pose_clips) ties them together with resuming and per-clip summaries. tools/pose_video.py is
 the command line. pycolmap (pinned in requirements.txt) is only imported when posing runs.
 """
-from .pipeline import ClipSummary, ModelSummary, pose_clips
+from .pipeline import ClipSummary, ModelSummary, pose_clips, source_clip
 from .scale import SYNTHETIC_MEDIAN_DEPTH, scale_to_synthetic
 from .settings import PosingSettings
 from .sources import FootageClip, clip_from_frame_folder, clip_from_video, clips_from_coco
@@ -15,6 +15,7 @@ __all__ = [
     "ClipSummary",
     "ModelSummary",
     "pose_clips",
+    "source_clip",
     "SYNTHETIC_MEDIAN_DEPTH",
     "scale_to_synthetic",
     "PosingSettings",

@@ -111,6 +111,12 @@ def model_suffix(index: int) -> str:
     return letters
 
 
+def source_clip(posed_clip: str) -> str:
+    """The footage clip a posed clip came from: 'sequence3_b' -> 'sequence3' (model_suffix
+    undone); a name without such a suffix (footage posed elsewhere) is its own source."""
+    return re.sub("_[a-z]+$", "", posed_clip)
+
+
 def _stage(clip: FootageClip, image_dir: Path, summary: ClipSummary) -> dict[str, int]:
     """Write the clip's readable frames into image_dir; returns {staged name: timestamp}."""
     image_dir.mkdir(parents=True, exist_ok=True)
