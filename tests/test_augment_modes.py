@@ -1,5 +1,6 @@
-"""Render modes, border policies and calibrated cameras of the offline augmentation (issue 13):
-the library pieces on analytic cases, and every mode and option of the tool on tiny inputs."""
+"""Render modes, border policies and calibrated cameras of the offline augmentation (issues 13
+and 15): the library pieces on analytic cases, and every mode and option of the tool on tiny
+inputs."""
 import json
 import math
 
@@ -16,7 +17,8 @@ from danr_renderer.augment.render_frame import RenderFrame, carry_boxes
 from danr_renderer.augment.render_image import render_image_views
 from danr_renderer.augment.runner import load_renderer
 from danr_renderer.augment.super_resolution import super_resolution_unavailable_reason
-from danr_renderer.augment.views import View
+from danr_renderer.augment.views import PAPER_VIEWS, View
+from danr_renderer.geometry import rotvec_to_matrix
 from danr_renderer.renderer import NovelViewRenderer
 
 HEIGHT, WIDTH = 36, 60
@@ -135,6 +137,7 @@ def test_calibrated_intrinsics_move_boxes_as_the_geometry_says(grid):
 
 # ------------------------------------------------------------------------------ render modes
 @pytest.mark.parametrize("mode,border", [("composite", "inpaint"), ("composite", "crop"), ("composite", "black"),
+                                         ("plane", "inpaint"), ("plane", "crop"),
                                          ("canvas", "inpaint"), ("canvas", "crop")])
 def test_every_mode_and_border_writes_source_size_views(mode, border):
     rgb, boxes = _textured(), np.array([[10.0, 8.0, 30.0, 28.0]])
@@ -146,8 +149,66 @@ def test_every_mode_and_border_writes_source_size_views(mode, border):
         assert len(item.carried.drop_reasons) == 1
     identity = rendered[0]
     np.testing.assert_allclose(identity.carried.boxes, boxes, atol=1e-6)
-    if mode == "composite":  # the identity view is the source itself at full resolution
+    if mode in ("composite", "plane"):  # the identity view is the source itself at full resolution
         assert np.abs(identity.image.astype(float) - rgb * 255).max() <= 1.0
+
+
+PLANE_DEPTH = 4.0
+
+
+def _renderer_predicting_a_median_of(depth: float, monkeypatch) -> NovelViewRenderer:
+    """The tiny renderer whose depth net sees a scene with median depth `depth` and a different
+    mean (10% of the pixels at 1, 30% at 9, the rest at `depth`): only the median may matter."""
+    renderer = _tiny_renderer()
+    encode = renderer.encode
+
+    def forced_depth(image):
+        features, predicted = encode(image)
+        values = torch.full((predicted.numel(),), depth)
+        values[:predicted.numel() // 10] = 1.0
+        values[-predicted.numel() * 3 // 10:] = 9.0
+        return features, values.reshape(predicted.shape)
+
+    monkeypatch.setattr(renderer, "encode", forced_depth)
+    return renderer
+
+
+def test_plane_mode_shifts_image_and_boxes_by_focal_times_baseline_over_the_median_depth(monkeypatch):
+    """A sideways move tx of the plane Z = d (d the median predicted depth) is the shift
+    u' = u - fx tx / d of the source and its boxes; 2 px here, which the radius-1 splat copies."""
+    fx, shift_px = 50.0, 2
+    rgb, boxes = _textured(), np.array([[10.0, 8.0, 30.0, 28.0], [40.0, 5.0, 55.0, 30.0]])
+    view = View(0, (0.0, 0.0, 0.0), (shift_px * PLANE_DEPTH / fx, 0.0, 0.0))
+    renderer = _renderer_predicting_a_median_of(PLANE_DEPTH, monkeypatch)
+    [item] = render_image_views(renderer, rgb, boxes, [view], 24, 1, "object_plane", 0.5, mode="plane",
+                                intrinsics=(fx, fx, WIDTH / 2, HEIGHT / 2))
+    np.testing.assert_allclose(item.carried.boxes, boxes - [shift_px, 0, shift_px, 0], atol=1e-4)
+    assert item.carried.drop_reasons == [None, None]
+    source = (rgb * 255.0 + 0.5).astype(np.uint8).astype(int)
+    moved = item.image.astype(int)[:, 2:WIDTH - shift_px - 2]
+    assert np.abs(moved - source[:, 2 + shift_px:WIDTH - 2]).max() <= 1
+
+
+@pytest.mark.parametrize("box_method", ["fronto_plane", "corners", "object_plane"])
+def test_plane_mode_carries_boxes_by_the_plane_homography(box_method, monkeypatch):
+    """The paper's four poses: each box corner x goes to K R (I - T e_z^T / d) K^-1 x (x
+    homogeneous), the carried box is the hull of the four, clipped to the image."""
+    fx, fy, cx, cy = 60.0, 55.0, 28.0, 19.0
+    K = np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]])
+    boxes = np.array([[12.0, 9.0, 34.0, 27.0]])
+    renderer = _renderer_predicting_a_median_of(PLANE_DEPTH, monkeypatch)
+    rendered = render_image_views(renderer, _textured(), boxes, list(PAPER_VIEWS), 24, 4, box_method, 0.5,
+                                  mode="plane", intrinsics=(fx, fy, cx, cy))
+    x0, y0, x1, y1 = boxes[0]
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]).T
+    for item in rendered:
+        R = rotvec_to_matrix(torch.tensor(item.view.rotvec, dtype=torch.float64)).numpy()
+        T = np.array(item.view.translation)[:, None]
+        homography = K @ R @ (np.eye(3) - T @ np.array([[0, 0, 1.0]]) / PLANE_DEPTH) @ np.linalg.inv(K)
+        moved = homography @ corners
+        uv = moved[:2] / moved[2]
+        expected = np.clip([*uv.min(axis=1), *uv.max(axis=1)], 0, [WIDTH, HEIGHT] * 2)
+        np.testing.assert_allclose(item.carried.boxes[0], expected, atol=1e-3)
 
 
 def test_pointss_renders_the_canvas_view_at_twice_the_size(tmp_path):
@@ -184,7 +245,7 @@ def _tiny_set(root):
 
 def test_help_names_the_render_modes_and_options(run_tool):
     text = run_tool(CLI, "--help").stdout
-    for word in ("--border", "--render-scale", "--camera", "PointSS", "PixelSS", "composite", "canvas"):
+    for word in ("--border", "--render-scale", "--camera", "PointSS", "PixelSS", "composite", "plane", "canvas"):
         assert word in text
 
 
@@ -193,6 +254,8 @@ def test_help_names_the_render_modes_and_options(run_tool):
     ["--mode", "canvas", "--render-scale", "2"],
     ["--border", "crop", "--camera", "60,60,30,18"],
     ["--border", "black"],
+    ["--mode", "plane"],
+    ["--mode", "plane", "--border", "crop"],
 ])
 def test_tool_runs_every_mode(run_tool, tmp_path, options):
     ann, img_dir, checkpoint = _tiny_set(tmp_path / "source")

@@ -65,7 +65,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--views", default="paper4",
                         help="paper4 | random1 | FILE.json (see below; default %(default)s)")
     parser.add_argument("--render-size", type=int, default=128,
-                        help="canvas side the networks see (long side for composite; default %(default)s)")
+                        help="canvas side the networks see (long side for composite and plane; default %(default)s)")
     parser.add_argument("--mode", default="composite", choices=RENDER_MODES,
                         help="render mode (see below; default %(default)s)")
     parser.add_argument("--render-scale", type=int, default=1, metavar="S",

@@ -28,6 +28,9 @@ render modes (--mode; paper Table 3):
              ratio (long side --render-size); the depth is upsampled to the source size, the
              source's own pixels are splatted there with it (z-buffered, radius 1.5 px) and the
              decoder's view fills only the holes. Boxes use the same full-resolution depth.
+  plane      composite with one depth per image, the median of the renderer's depth: the
+             source and its boxes move as a fronto-parallel plane at that depth (a homography
+             at the renderer's scale; the 2-D control of 3-D rendering). Same border policies.
   canvas     the paper's pipeline: the source squeezed onto a --render-size square canvas, the
              decoder's view resized back. An N-native mode is a checkpoint trained at N with
              --render-size N; --render-scale 2 is PointSS (points splatted on a palette twice

@@ -6,6 +6,12 @@ Render modes (paper Table 3 and this project's full-resolution composite):
   their depth is upsampled to the source size (depth_upsample.py), the source's own pixels are
   splatted at the source size with it (composite.py) and the decoder's view, upsampled, fills
   only the holes. Boxes are carried with the same full-resolution depth.
+* "plane": "composite" with one depth per image, the median d of the renderer's predicted
+  depth (plane_depth): the source's pixels and its boxes move as the fronto-parallel plane
+  Z = d, i.e. by the homography x' ~ K R (I - T e_z^T / d) K^-1 x, e_z = (0, 0, 1) (eq. 1-3 with
+  Z = d). A 2-D warp at the renderer's scale, so of the DANR views' motion magnitude: the
+  control that says what 3-D rendering adds over a homography. "inpaint" fills the holes with
+  the decoder's view as in "composite".
 * "canvas": the paper's pipeline on the square canvas (RenderFrame), the decoder's view resized
   to the source size. With a checkpoint trained at S and --render-size S this is "S-native";
   the renderer's render_scale s (PointSS) renders the view at s S.
@@ -32,9 +38,11 @@ from .depth_upsample import upsample_depth
 from .render_frame import MIN_SIZE, CarriedBoxes, RenderFrame, carry_boxes
 from .views import View
 
-__all__ = ["RENDER_MODES", "RenderedView", "render_image_views"]
+__all__ = ["RENDER_MODES", "RenderedView", "plane_depth", "render_image_views"]
 
-RENDER_MODES = ("composite", "canvas", "pixelss")
+RENDER_MODES = ("composite", "plane", "canvas", "pixelss")
+# The modes that splat the source's own pixels at its full resolution (composite.py).
+FULL_RESOLUTION_MODES = ("composite", "plane")
 
 
 @dataclass
@@ -51,6 +59,13 @@ class RenderedView:
 def _to_rgb8(image: torch.Tensor) -> np.ndarray:
     """(3, H, W) float in [0, 1] -> (H, W, 3) uint8."""
     return (image.clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def plane_depth(depth: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """The "plane" mode's depth: the predicted z-depth (1, 1, h, w) of the canvas -> (1, 1, H, W)
+    at the source size (H, W), every pixel at its median (torch.median: for an even count the
+    lower of the two middle values), in the renderer's scene units."""
+    return torch.full((1, 1, *size), float(depth.median()), dtype=depth.dtype, device=depth.device)
 
 
 def _apply_border(image: np.ndarray, carried: CarriedBoxes, covered: np.ndarray | None, border: str,
@@ -91,7 +106,7 @@ def render_image_views(
         boxes: (M, 4) xyxy source pixels, inside the image (M may be 0).
         views: target poses; views_per_batch of them are decoded per renderer call (the
             encoder and depth net run once per image).
-        render_size: S, the canvas side (long side for "composite"; see RenderFrame).
+        render_size: S, the canvas side (long side for "composite" and "plane"; see RenderFrame).
         mode: one of RENDER_MODES (module docstring); border: one of border.BORDER_POLICIES.
         intrinsics: the source camera (fx, fy, cx, cy) in source pixels; None: 60-degree default.
         depth_upsampling: depth_upsample.DEPTH_UPSAMPLING method ("composite").
@@ -111,14 +126,15 @@ def render_image_views(
         return []
     device = next(renderer.parameters()).device
     height, width = rgb.shape[:2]
-    frame = RenderFrame(height, width, render_size, intrinsics, keep_aspect=mode == "composite")
+    frame = RenderFrame(height, width, render_size, intrinsics, keep_aspect=mode in FULL_RESOLUTION_MODES)
     canvas = frame.to_canvas(rgb).to(device)
     K = frame.grid_intrinsics(*frame.canvas_size).to(device)
     rotvecs = torch.tensor([v.rotvec for v in views], dtype=canvas.dtype, device=device)
     translations = torch.tensor([v.translation for v in views], dtype=canvas.dtype, device=device)
     output = renderer.render_views(canvas, K, rotvecs, translations, views_per_batch)
-    if mode == "composite":
-        box_depth = upsample_depth(output.depth, (height, width), depth_upsampling)
+    if mode in FULL_RESOLUTION_MODES:
+        box_depth = (upsample_depth(output.depth, (height, width), depth_upsampling) if mode == "composite"
+                     else plane_depth(output.depth, (height, width)))
         source = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].to(device)
         colour, coverage = splat_source_pixels(source, box_depth, frame.source_intrinsics().to(device),
                                                rotvec_to_matrix(rotvecs), translations,
