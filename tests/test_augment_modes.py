@@ -20,6 +20,7 @@ from danr_renderer.augment.super_resolution import super_resolution_unavailable_
 from danr_renderer.augment.views import PAPER_VIEWS, View
 from danr_renderer.geometry import rotvec_to_matrix
 from danr_renderer.renderer import NovelViewRenderer
+from danr_renderer.splatting import splat_points
 
 HEIGHT, WIDTH = 36, 60
 CLI = "tools/augment_dataset.py"
@@ -62,6 +63,76 @@ def test_composite_splat_shifts_the_source_by_focal_times_baseline_over_depth():
     torch.testing.assert_close(colour[0, :, :, 2:WIDTH - shift_px - 2],
                                rgb[0, :, :, 2 + shift_px:WIDTH - 2], atol=1e-5, rtol=0)
     assert float(alpha[0, 0, :, -1].max()) == 0.0  # the revealed column on the right
+
+
+def test_composite_splat_resamples_a_subpixel_shift_bicubically():
+    """A shift of 2.5 px at constant depth: the view is the source resampled with Keys' cubic
+    kernel (a = -0.75, written out below as the oracle), not a linear blend of neighbours."""
+    rgb_np = _textured(seed=3).astype(np.float64)
+    rgb = torch.from_numpy(rgb_np.transpose(2, 0, 1))[None]
+    z, shift_px, fx = 4.0, 2.5, 50.0
+    K = torch.tensor([[fx, 0, WIDTH / 2], [0, fx, HEIGHT / 2], [0, 0, 1.0]], dtype=torch.float64)
+    T = torch.tensor([[shift_px * z / fx, 0.0, 0.0]], dtype=torch.float64)
+    colour, _ = splat_source_pixels(rgb, torch.full((1, 1, HEIGHT, WIDTH), z, dtype=torch.float64), K,
+                                    torch.eye(3, dtype=torch.float64)[None], T)
+
+    def keys_cubic(d):
+        d, a = abs(d), -0.75
+        if d <= 1:
+            return (a + 2) * d**3 - (a + 3) * d**2 + 1
+        return a * (d**3 - 5 * d**2 + 8 * d - 4) if d < 2 else 0.0
+
+    # view column j = source at column j + 2.5 (pixel indices), rows unchanged
+    expected = np.stack([sum(keys_cubic(j + shift_px - k) * rgb_np[:, k] for k in range(WIDTH))
+                         for j in range(WIDTH)], axis=1)
+    view = colour[0].permute(1, 2, 0).numpy()
+    inner = (slice(None), slice(2, WIDTH - 6))  # away from the frame edge and the revealed columns
+    np.testing.assert_allclose(view[inner], expected[inner], atol=1e-9)
+    linear = 0.5 * (rgb_np[:, 2:-1] + rgb_np[:, 3:])  # what averaging the two nearest points gives
+    assert np.abs(view[inner] - linear[inner]).max() > 1e-2
+
+
+def test_composite_splat_rotation_is_the_depth_free_homography():
+    """A pure rotation needs no depth: whatever the (smooth, varying) depth, the view is the
+    source sampled bicubically at K R^T K^-1 (u, v, 1) of each pixel centre."""
+    rgb = torch.from_numpy(_textured(seed=4).astype(np.float64).transpose(2, 0, 1))[None]
+    rows = torch.linspace(3.0, 5.0, HEIGHT, dtype=torch.float64)[:, None]
+    depth = (rows + torch.linspace(0.0, 1.0, WIDTH, dtype=torch.float64)[None]).expand(1, 1, -1, -1)
+    K = torch.tensor([[50.0, 0, WIDTH / 2], [0, 50.0, HEIGHT / 2], [0, 0, 1.0]], dtype=torch.float64)
+    R = rotvec_to_matrix(torch.tensor([0.0, 0.05, 0.0], dtype=torch.float64))
+    colour, alpha = splat_source_pixels(rgb, depth, K, R[None], torch.zeros(1, 3, dtype=torch.float64))
+    v, u = torch.meshgrid(torch.arange(HEIGHT, dtype=torch.float64) + 0.5,
+                          torch.arange(WIDTH, dtype=torch.float64) + 0.5, indexing="ij")
+    source = torch.stack([u, v, torch.ones_like(u)], -1) @ (K @ R.T @ torch.linalg.inv(K)).T
+    grid = source[..., :2] / source[..., 2:] / torch.tensor([WIDTH, HEIGHT], dtype=torch.float64) * 2 - 1
+    expected = torch.nn.functional.grid_sample(rgb, grid[None], mode="bicubic", padding_mode="border",
+                                               align_corners=False)
+    reached = alpha[0, 0] > 0  # all but the band the rotation reveals
+    assert reached.double().mean() > 0.9
+    torch.testing.assert_close(colour[0][:, reached], expected[0][:, reached], atol=1e-9, rtol=0)
+
+
+def test_composite_splat_blends_colours_where_points_straddle_an_occlusion_edge():
+    """A near strip (z = 2) moves 3 px further than the wall (z = 6) behind it. Where a pixel's
+    points come from both surfaces (their mean depth is far from the front one), a mean source
+    position would sample neither: the composite takes the splatted colour there, and inside
+    the strip the resampled source."""
+    rgb, depth = torch.zeros(1, 3, 1, 40, dtype=torch.float64), torch.full((1, 1, 1, 40), 6.0, dtype=torch.float64)
+    rgb[0, 2], rgb[0, :, 0, 10:20], depth[..., 10:20] = 1.0, 0.0, 2.0  # blue wall, black strip
+    rgb[0, 1, 0, 20:26], rgb[0, 2, 0, 20:26] = 1.0, 0.0  # green wall beside the strip
+    fx = 9.0  # tx = -1: the strip moves 4.5 px to the right, the wall 1.5 px
+    K = torch.tensor([[fx, 0, 20.0], [0, fx, 0.5], [0, 0, 1.0]], dtype=torch.float64)
+    T = torch.tensor([[-1.0, 0.0, 0.0]], dtype=torch.float64)
+    colour, _ = splat_source_pixels(rgb, depth, K, torch.eye(3, dtype=torch.float64)[None], T)
+    u = torch.arange(40, dtype=torch.float64) + 0.5 + fx / depth[0, 0, 0]
+    points = torch.stack([u, torch.full_like(u, 0.5), depth[0, 0, 0]], -1)[None]
+    blend = splat_points(points, rgb[0, :, 0].T[None], (1, 40), radius=1.0, points_per_pixel=8)
+    blend = blend.image / blend.alpha
+    # The strip's points now sit at u = 15..24, the green wall's at 22..27 behind it: pixels 21-24
+    # see both. Pixel 24 by hand: strip 0.5, then green points at 24 and 25: 0.25 and 0.125.
+    torch.testing.assert_close(colour[0, :, 0, 21:25], blend[0, :, 0, 21:25])
+    torch.testing.assert_close(colour[0, :, 0, 24], torch.tensor([0.0, 0.375 / 0.875, 0.0], dtype=torch.float64))
+    torch.testing.assert_close(colour[0, :, 0, 16:21], torch.zeros(3, 5, dtype=torch.float64))
 
 
 def test_fill_holes_uses_the_fill_only_where_the_splat_is_thin():
