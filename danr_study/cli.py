@@ -1,7 +1,7 @@
-"""The paper's central experiment (tables 5 and 8) on the real Indoor set: N.A. vs +Aug.
+"""The paper's central experiment (tables 5 and 8) on the real Indoor set: N.A. vs +Aug vs +Warp.
 
     python scripts/indoor_study.py --data-root ../shared/data/indoor_objects --out work_dirs/study
-        [--renderer CKPT] [--splits 1/9 3/7] [--protocols sequence image] [--arms na aug]
+        [--renderer CKPT] [--splits 1/9 3/7] [--protocols sequence image] [--arms na aug warp]
         [--seeds 0 1] [--iters 1200] [--backbone effnet|resnet18] [--render-size 128]
         [--adapt-iters 400] [--threads 1] [--smoke]
 
@@ -11,18 +11,25 @@ From the raw COCO set to the results table:
    on one side (the honest protocol; the holdout is the last 10% of frames of each training
    sequence); "image" assigns frames at random (the paper's rule; near-duplicate neighbouring
    frames then sit on both sides);
-2. for +Aug, per split: the renderer adapted to the split's fit images (--adapt-iters > 0:
-   synthetic scenes textured with patches of the fit images, then --renderer fine-tuned on them
-   with configs/study/renderer_photo_finetune.py, into OUT/renderers/<protocol>/<split>/), then
-   the DANR views of the fit images rendered with it into OUT/views/<protocol>/<split>/ by the
-   offline augmentation library (resumable). No holdout or reported image is read by the
+2. for +Aug and +Warp, per split: the renderer adapted to the split's fit images
+   (--adapt-iters > 0: synthetic scenes textured with patches of the fit images, then
+   --renderer fine-tuned on them with configs/study/renderer_photo_finetune.py, into
+   OUT/renderers/<protocol>/<split>/), then with it, by the offline augmentation library
+   (resumable), the paper's four views of every fit image: for +Aug the DANR views into
+   OUT/views/<protocol>/<split>/, for +Warp the same poses as the warp of a constant-depth
+   plane (render mode "plane": the source at full resolution moved as the plane at the median
+   of the renderer's depth, boxes carried through the same plane, holes filled by the renderer
+   as for +Aug) into OUT/views_plane/<protocol>/<split>/: the 2-D control that says whether 3-D
+   rendering is worth more than a homography. No holdout or reported image is read by the
    renderer or rendered;
 3. per backbone, protocol, split, seed and arm: tools/train.py in a subprocess on
    configs/study/ (the data paths, seed, schedule and input size set through the configs'
    DANR_STUDY_* knobs), the checkpoint chosen on the holdout file (save_best), then
    tools/test.py on the reported val file;
 4. OUT/results.json (COCO AP, AP50, AP75, AP_S, AP_M, AP_L in percent, wall times, commands),
-   OUT/results.md (tables) and OUT/results.png (bar chart).
+   OUT/results.md (tables), OUT/results.png (bar chart) and OUT/runs.json (one record per run:
+   backbone, protocol, split, arm, seed, iterations, metrics, best holdout iteration; the
+   format of docs/results.json).
 
 Re-running resumes: runs whose results are in results.json are skipped, a run whose training
 finished is only tested, an interrupted training resumes from its last checkpoint. Results made
@@ -30,7 +37,7 @@ with other settings (iterations, input size, renderer, ...) stop the run with an
 another --out.
 
 Several workers may run on one --out at once (e.g. the same command once per GPU or core, or
-`--arms na` beside `--arms aug`): each run and each split's renderer/views are claimed with a
+`--arms na` beside `--arms aug warp`): each run and each split's renderer/views are claimed with a
 file lock, a worker skips what another one holds, and results.json is updated under a lock.
 
 --smoke: 12 fit / 4 holdout / 8 val images per split, 128x96 input, batch 4, 2 iterations,
@@ -71,11 +78,13 @@ def parse_args(argv=None) -> StudyOptions:
                         help='Indoor set folder: annotations.json and images/')
     parser.add_argument('--out', type=Path, required=True, help='study folder')
     parser.add_argument('--renderer', type=Path, default=DEFAULT_RENDERER,
-                        help='renderer checkpoint for +Aug (default: %(default)s)')
+                        help='renderer checkpoint for +Aug and +Warp (default: %(default)s)')
     parser.add_argument('--splits', nargs='+', type=split_argument, default=['1of9', '3of7'],
                         metavar='A/B', help='train:val ratios (default: 1/9 3/7)')
     parser.add_argument('--protocols', nargs='+', choices=PROTOCOLS, default=list(PROTOCOLS))
-    parser.add_argument('--arms', nargs='+', choices=tuple(ARMS), default=list(ARMS))
+    parser.add_argument('--arms', nargs='+', choices=tuple(ARMS), default=list(ARMS),
+                        help='na: online augmentation only; aug: + the DANR views; warp: + the '
+                        'plane-warp views (default: all)')
     parser.add_argument('--seeds', nargs='+', type=int, default=None,
                         help=f'training seeds (default {FULL["seeds"]}; smoke {SMOKE["seeds"]})')
     parser.add_argument('--iters', type=int, default=None,
@@ -125,5 +134,5 @@ def main(argv=None) -> int:
         return 1
     print(format_tables(results))
     print(f'done in {results["study"]["session_wall_s"]:.0f} s: {out / "results.json"}, '
-          f'{out / "results.md"}, {out / "results.png"}')
+          f'{out / "results.md"}, {out / "results.png"}, {out / "runs.json"}')
     return 0

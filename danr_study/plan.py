@@ -25,15 +25,28 @@ METRICS = tuple(METRIC_KEYS)
 @dataclass(frozen=True)
 class Arm:
     """One arm of the comparison: its table label and the views it trains on beside the
-    originals (a key of renderer_prep.VIEW_MAKERS; None: originals only). Its configs are
+    originals (a key of VIEW_KINDS; None: originals only). Its configs are
     configs/study/centernet_<backbone>_320x192_<arm>.py."""
 
     label: str
     views: str | None
 
 
-# Table order. Adding an arm is one entry here, its configs, and (for new views) a view maker.
-ARMS = {'na': Arm('N.A.', None), 'aug': Arm('+Aug', 'danr')}
+@dataclass(frozen=True)
+class ViewKind:
+    """Views of a split's fit images made with the split's renderer: the render mode of
+    danr_renderer.augment (render_image.RENDER_MODES) and the folder name: the views go to
+    OUT/<folder>/<protocol>/<split>/ and their summaries to results.json's <folder> section."""
+
+    mode: str
+    folder: str
+
+
+# 'danr': the DANR views (the full-resolution composite); 'plane': the same poses as the
+# homography of a constant-depth plane at the renderer's scale (the 2-D control).
+VIEW_KINDS = {'danr': ViewKind('composite', 'views'), 'plane': ViewKind('plane', 'views_plane')}
+# Table order. Adding an arm is one entry here, its configs, and (for new views) a view kind.
+ARMS = {'na': Arm('N.A.', None), 'aug': Arm('+Aug', 'danr'), 'warp': Arm('+Warp', 'plane')}
 # --backbone -> (config name part, description)
 BACKBONES = {'effnet': ('effnet', 'EfficientNet-Lite0 (ImageNet weights)'),
              'resnet18': ('r18', 'ResNet-18 (random init)')}
@@ -65,9 +78,10 @@ class StudyOptions:
     backbone_lr_mult: float = 1.0
     warmup_iters: int = 0
 
-    def uses_views(self, kind: str) -> bool:
-        """Whether an arm of this study trains on views of `kind` (e.g. 'danr')."""
-        return any(ARMS[arm].views == kind for arm in self.arms)
+    def uses_renderer(self) -> bool:
+        """Whether an arm of this study trains on views (every view kind is made with the
+        split's renderer)."""
+        return any(ARMS[arm].views is not None for arm in self.arms)
 
 
 @dataclass(frozen=True)
@@ -107,9 +121,9 @@ def plan_runs(backbone: str, protocols, splits, arms, seeds) -> list[Run]:
 
 def run_settings(run: Run, settings: dict, renderer: dict | None) -> dict:
     """The settings a run's record must carry to count as done in this study; `renderer`
-    (the DANR views' base checkpoint hash, canvas and adaptation) only counts for arms
-    trained on DANR views."""
-    return dict(settings, renderer=renderer if ARMS[run.arm].views == 'danr' else None)
+    (the views' base checkpoint hash, canvas and adaptation) only counts for arms trained on
+    views."""
+    return dict(settings, renderer=renderer if ARMS[run.arm].views is not None else None)
 
 
 def is_finished(record: dict | None) -> bool:

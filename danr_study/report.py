@@ -1,14 +1,16 @@
-"""The study's report: the mean and per-run tables (markdown), OUT/results.md and the bar chart
-OUT/results.png, all from the merged results.json."""
+"""The study's report: the mean and per-run tables (markdown), OUT/results.md, the bar chart
+OUT/results.png and the run list OUT/runs.json, all from the merged results.json."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from danr_renderer.atomic_io import atomic_write_text
 
-from .plan import ARMS, BACKBONES, METRICS, PROTOCOLS, is_finished
+from .plan import ARMS, BACKBONES, METRICS, PROTOCOLS, VIEW_KINDS, is_finished
 
 REFERENCE_ARM = 'na'  # the arm the ΔAP column compares against
+
 
 def fmt(value: float) -> str:
     """A metric in percent, 'n/a' for -1 (no object of that size)."""
@@ -82,6 +84,26 @@ def format_tables(results: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def run_list(results: dict) -> list[dict]:
+    """The finished runs of results.json, in table order then by seed, as plain records (the
+    format of docs/results.json): backbone, protocol ('sequence' or 'image'), split ('1/9'),
+    arm ('na', 'aug', 'warp'), seed, iterations, the metrics AP, AP50, AP75, AP_S, AP_M, AP_L
+    in percent on the reported split (None where it has no object of that size) and
+    best_holdout_iter, the iteration of the checkpoint chosen on the holdout split."""
+    return [dict(backbone=r['backbone'], protocol=r['protocol'], split=split_label(r['split']),
+                 arm=r['arm'], seed=r['seed'], iterations=r['settings']['iters'],
+                 **{name: None if r['metrics'][name] < 0 else r['metrics'][name]
+                    for name in METRICS},
+                 best_holdout_iter=r['best_iter'])
+            for records in group_runs(results).values() for r in records]
+
+
+def format_run_list(results: dict) -> str:
+    """OUT/runs.json: run_list as a JSON list, one run per line (so that a diff of the
+    committed docs/results.json shows runs)."""
+    return '[\n' + ',\n'.join(json.dumps(run) for run in run_list(results)) + '\n]\n'
+
+
 def describe_backbone(name: str) -> str:
     """'effnet' -> 'EfficientNet-Lite0 (ImageNet weights)' (the name itself if unknown)."""
     return BACKBONES[name][1] if name in BACKBONES else name
@@ -93,9 +115,11 @@ def format_report(results: dict) -> str:
     width, height = study['settings']['input_size']
     backbones = ' / '.join(f'{name}: {describe_backbone(name)}' for name in
                            sorted({run['backbone'] for run in results.get('runs', {}).values()}))
+    arms = {run['arm'] for run in results.get('runs', {}).values()}
     lines = [
-        '# Indoor study: N.A. vs +Aug' + (' (SMOKE run: a pipeline check, not a measurement)'
-                                         if study['settings']['smoke'] else ''), '',
+        '# Indoor study: ' + ' vs '.join(arm.label for name, arm in ARMS.items() if name in arms)
+        + (' (SMOKE run: a pipeline check, not a measurement)'
+           if study['settings']['smoke'] else ''), '',
         'Commands (each with the wall time of its last session):', '',
         *[f'- `{command}` ({session["session_wall_s"]:.0f} s)' for command, session in
           results.get('sessions', {study['command']: study}).items()], '',
@@ -123,17 +147,20 @@ def format_report(results: dict) -> str:
             lines.append(f'| {key} | {base} | {adapted["iters"]} | {synthetic["scenes"]} scenes '
                          f'x {synthetic["views"]} at {synthetic["size"]} px | '
                          f'{adapted["wall_s"]} | {adapted["sha256"][:12]} |')
-    if results.get('views'):
-        lines += ['', '## Rendered views (of the fit images only)', '',
-                  '| protocol/split | sources | views | boxes kept | boxes dropped | wall s |',
-                  '|---|---|---|---|---|---|']
-        for key, views in results['views'].items():
+    rendered = [(kind, key, views) for kind, view_kind in VIEW_KINDS.items()
+                for key, views in results.get(view_kind.folder, {}).items()]
+    if rendered:
+        lines += ['', '## Rendered views (of the fit images only; danr: the DANR views of '
+                  '+Aug, plane: the plane warps of +Warp)', '',
+                  '| kind | protocol/split | sources | views | boxes kept | boxes dropped | '
+                  'wall s |', '|---|---|---|---|---|---|---|']
+        for kind, key, views in rendered:
             dropped = ', '.join(f'{k} {v}' for k, v in views['boxes_dropped'].items()) or '0'
-            lines.append(f'| {key} | {views["sources"]} | {views["views"]} | '
+            lines.append(f'| {kind} | {key} | {views["sources"]} | {views["views"]} | '
                          f'{views["boxes_kept"]} | {dropped} | {views["wall_s"]} |')
     runs = [run for run in results.get('runs', {}).values() if is_finished(run)]
     run_hours = sum(run['train_wall_s'] + run['test_wall_s'] for run in runs) / 3600
-    render_minutes = sum(views['wall_s'] for views in results.get('views', {}).values()) / 60
+    render_minutes = sum(views['wall_s'] for _, _, views in rendered) / 60
     lines += ['', f'Wall time: {run_hours:.2f} h training + testing ({len(runs)} runs), '
               f'{render_minutes:.1f} min rendering (last session '
               f'{study.get("session_wall_s", 0):.0f} s end to end).', '']
@@ -182,8 +209,9 @@ def plot_results(results: dict, png_path: Path) -> None:
 
 
 def write_outputs(results: dict, out: Path) -> None:
-    """results.md and results.png (results.json is kept up to date by
+    """results.md, results.png and runs.json (results.json is kept up to date by
     results_store.update_results)."""
     atomic_write_text(out / 'results.md', format_report(results))
+    atomic_write_text(out / 'runs.json', format_run_list(results))
     plot_results(results, out / 'results.png')
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import shlex
 import time
+from functools import partial
 from typing import Callable, NamedTuple
 
 from danr_renderer.augment.records import file_sha256
 
 from .errors import StudyError
 from .locks import file_lock
-from .plan import ARMS, Run, StudyOptions, pending_runs, plan_runs, run_settings, study_settings
+from .plan import ARMS, VIEW_KINDS, Run, StudyOptions, pending_runs, plan_runs, run_settings, study_settings
 from .renderer_prep import prepare_views, views_dir
 from .report import fmt, write_outputs
 from .results_store import read_results, update_results
@@ -27,7 +28,9 @@ class ViewMaker(NamedTuple):
     folder: Callable
 
 
-VIEW_MAKERS = {'danr': ViewMaker(prepare_views, views_dir)}
+# Every view kind is rendered with the split's renderer (renderer_prep).
+VIEW_MAKERS = {kind: ViewMaker(partial(prepare_views, kind=kind), partial(views_dir, kind=kind))
+               for kind in VIEW_KINDS}
 
 
 def check_inputs(options: StudyOptions) -> None:
@@ -39,15 +42,15 @@ def check_inputs(options: StudyOptions) -> None:
     if out == data_root.resolve() or data_root.resolve() in out.parents:
         raise StudyError(f'--out {options.out} is inside the data folder {data_root}, which is '
                          'never written to; choose another --out')
-    if options.uses_views('danr') and not options.renderer.is_file():
-        raise StudyError(f'--renderer {options.renderer} not found: the +Aug arm needs a '
-                         'renderer checkpoint (tools/train.py configs/renderer/..., or drop '
-                         '--arms aug)')
+    if options.uses_renderer() and not options.renderer.is_file():
+        raise StudyError(f'--renderer {options.renderer} not found: the +Aug and +Warp arms '
+                         'need a renderer checkpoint (tools/train.py configs/renderer/..., or '
+                         'run --arms na only)')
 
 
 def renderer_record(options: StudyOptions) -> dict | None:
-    """What the DANR views depend on (base checkpoint hash, canvas, adaptation), if used."""
-    if not options.uses_views('danr'):
+    """What the views depend on (base checkpoint hash, canvas, adaptation), if any are used."""
+    if not options.uses_renderer():
         return None
     return dict(base=str(options.renderer), base_sha256=file_sha256(options.renderer),
                 render_size=options.render_size, adapt_iters=options.adapt_iters)

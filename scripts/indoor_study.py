@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The Indoor study (paper tables 5 and 8): N.A. vs +Aug on the real Indoor set.
+"""The Indoor study (paper tables 5 and 8): N.A. vs +Aug vs +Warp on the real Indoor set.
 
     python scripts/indoor_study.py --data-root ../shared/data/indoor_objects --out work_dirs/study
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import torch
 
@@ -49,7 +50,7 @@ def test_command_line_defaults_full_and_smoke():
     full = cli.parse_args(['--data-root', 'd', '--out', 'o'])
     assert (full.iters, full.seeds, full.render_size, full.adapt_iters) == (1200, [0, 1], 128, 400)
     assert full.splits == ['1of9', '3of7'] and full.protocols == ['sequence', 'image']
-    assert full.arms == ['na', 'aug'] and full.backbone == 'effnet'
+    assert full.arms == ['na', 'aug', 'warp'] and full.backbone == 'effnet'
     smoke = cli.parse_args(['--data-root', 'd', '--out', 'o', '--smoke'])
     assert (smoke.iters, smoke.seeds, smoke.render_size, smoke.adapt_iters) == (2, [0], 64, 2)
     assert plan.study_settings(smoke)['input_size'] == [128, 96]
@@ -126,6 +127,35 @@ def test_results_table_from_a_hand_made_results_dict():
                         '12.0 | 400 (4.5) | 120 | 30 |')
 
 
+def test_run_list_from_a_hand_made_results_dict():
+    """docs/results.json's format: finished runs in table order, split as a/b, metrics in
+    percent with None for a size without objects, the holdout-best iteration."""
+    records = [hand_made_record('effnet', 'image', '3of7', 'warp', 0, 20.0, ap_s=1.5),
+               hand_made_record('effnet', 'sequence', '1of9', 'aug', 1, 9.0),
+               hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 10.0)]
+    for record in records:
+        record['settings'] = {'iters': 600, 'smoke': False}
+    records[1]['best_iter'] = 500
+    unfinished = hand_made_record('effnet', 'image', '3of7', 'na', 0, 1.0)
+    unfinished['metrics']['AP'] = float('nan')
+    results = {'runs': {r['key']: r for r in records + [unfinished]}, 'study': {'command': 'c'}}
+    common = dict(backbone='effnet', iterations=600)
+    expected = [
+        dict(common, protocol='sequence', split='1/9', arm='na', seed=0, AP=10.0, AP50=20.0,
+             AP75=5.0, AP_S=None, AP_M=11.0, AP_L=12.0, best_holdout_iter=400),
+        dict(common, protocol='sequence', split='1/9', arm='aug', seed=1, AP=9.0, AP50=18.0,
+             AP75=4.5, AP_S=None, AP_M=10.0, AP_L=11.0, best_holdout_iter=500),
+        dict(common, protocol='image', split='3/7', arm='warp', seed=0, AP=20.0, AP50=40.0,
+             AP75=10.0, AP_S=1.5, AP_M=21.0, AP_L=22.0, best_holdout_iter=400)]
+    assert report.run_list(results) == expected
+    text = report.format_run_list(results)
+    assert json.loads(text) == expected and len(text.splitlines()) == 2 + len(expected)
+    assert [list(run) for run in json.loads(text)][0] == [
+        'backbone', 'protocol', 'split', 'arm', 'seed', 'iterations', 'AP', 'AP50', 'AP75', 'AP_S',
+        'AP_M', 'AP_L', 'best_holdout_iter']
+    assert json.loads(report.format_run_list({})) == []
+
+
 def test_resume_skips_finished_runs_and_refuses_other_settings():
     settings = {'iters': 1200}
     runs = plan.plan_runs('effnet', ['sequence'], ['1of9'], ['na', 'aug'], [0, 1])
@@ -136,6 +166,8 @@ def test_resume_skips_finished_runs_and_refuses_other_settings():
     expected = {r.key: plan.run_settings(r, settings, renderer) for r in runs}
     assert expected[runs[0].key]['renderer'] is None  # N.A. needs no renderer
     assert expected[runs[1].key]['renderer'] == renderer
+    warp = plan.Run('effnet', 'sequence', '1of9', 'warp', 0)  # its views come from the renderer too
+    assert plan.run_settings(warp, settings, renderer)['renderer'] == renderer
     done = hand_made_record('effnet', 'sequence', '1of9', 'na', 0, 5.0)
     done['settings'] = expected[done['key']]
     nan_metric = hand_made_record('effnet', 'sequence', '1of9', 'aug', 0, 5.0)
@@ -181,14 +213,17 @@ def test_results_updates_keep_what_other_workers_wrote(tmp_path):
 
 def test_preparing_a_split_again_keeps_the_first_records(tmp_path, monkeypatch):
     """A second worker (or session) reusing a split's renderer and views must not overwrite
-    their records, whose wall times describe the work actually done."""
+    their records, whose wall times describe the work actually done; the plane views of +Warp
+    are rendered with the same renderer into their own folder and record."""
     sessions = iter([(515.0, 195), (0.1, 0)])
+    rendered_with = []
 
     def fake_adapt(*args):
         wall, _ = current
         return dict(checkpoint=str(tmp_path / 'r.pth'), sha256='abc', wall_s=wall)
 
-    def fake_render(*args):
+    def fake_render(fit_file, img_dir, out_dir, renderer, render_size, mode):
+        rendered_with.append((out_dir, renderer, mode))
         wall, rendered = current
         return dict(rendered_now=rendered, wall_s=wall)
 
@@ -202,6 +237,16 @@ def test_preparing_a_split_again_keeps_the_first_records(tmp_path, monkeypatch):
     results = json.loads(results_path.read_text())
     assert results['renderers']['sequence/1of9']['wall_s'] == 515.0
     assert results['views']['sequence/1of9'] == {'rendered_now': 195, 'wall_s': 515.0}
+
+    current = (3.0, 195)  # the +Warp arm's turn: the finished renderer is reused
+    assert renderer_prep.prepare_views(args, 'sequence', '1of9', tmp_path / 'fit.json',
+                                       results_path, wait=False, kind='plane')
+    results = json.loads(results_path.read_text())
+    assert results['renderers']['sequence/1of9']['wall_s'] == 515.0
+    assert results['views_plane']['sequence/1of9'] == {'rendered_now': 195, 'wall_s': 3.0}
+    out = tmp_path / 'out'
+    assert rendered_with[0] == (out / 'views' / 'sequence' / '1of9', tmp_path / 'r.pth', 'composite')
+    assert rendered_with[-1] == (out / 'views_plane' / 'sequence' / '1of9', tmp_path / 'r.pth', 'plane')
 
 
 def test_test_metrics_are_read_from_the_newest_session_in_percent(tmp_path):
@@ -234,6 +279,8 @@ def test_inputs_are_checked_before_anything_is_written(tmp_path):
     missing = tmp_path / 'no_renderer.pth'
     with pytest.raises(StudyError, match='no_renderer.pth not found'):
         check('--out', str(tmp_path / 'out'), '--renderer', str(missing))
+    with pytest.raises(StudyError, match='no_renderer.pth not found'):
+        check('--out', str(tmp_path / 'out'), '--renderer', str(missing), '--arms', 'na', 'warp')
     check('--out', str(tmp_path / 'out'), '--renderer', str(missing), '--arms', 'na')
     assert not (tmp_path / 'out').exists()
 
@@ -283,6 +330,16 @@ def test_aug_arm_differs_from_na_only_in_its_training_set(backbone):
     assert na['train_dataloader']['dataset']['pipeline'][0]['type'] == 'KeypointMixUp'
 
 
+@pytest.mark.parametrize('backbone', ['effnet', 'r18'])
+def test_warp_arm_differs_from_aug_only_in_its_views_folder(backbone):
+    aug = Config.fromfile(STUDY_CONFIGS / f'centernet_{backbone}_320x192_aug.py').to_dict()
+    warp = Config.fromfile(STUDY_CONFIGS / f'centernet_{backbone}_320x192_warp.py').to_dict()
+    rendered = warp['train_dataloader']['dataset']['dataset']['rendered']
+    assert warp['views_dir'] == rendered['data_root'] == 'data/indoor_objects_plane/'
+    rendered['data_root'] = warp['views_dir'] = aug['views_dir']
+    assert warp == aug
+
+
 def test_input_size_knobs_resize_every_loader_pipeline(monkeypatch):
     config = STUDY_CONFIGS / 'centernet_effnet_320x192_aug.py'
     cfg = config_with_knobs(config, {'DANR_STUDY_INPUT_WIDTH': '128',
@@ -297,7 +354,7 @@ def test_input_size_knobs_resize_every_loader_pipeline(monkeypatch):
         assert all(size == (128, 96) for size in sizes), loader
 
 
-@pytest.mark.parametrize('arm', ['na', 'aug'])
+@pytest.mark.parametrize('arm', ['na', 'aug', 'warp'])
 def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
         arm, tmp_path, monkeypatch):
     files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
@@ -309,12 +366,12 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
 
     train_set = cfg.train_dataloader.dataset.dataset
-    originals = train_set.original if arm == 'aug' else train_set
+    originals = train_set if arm == 'na' else train_set.original
     assert originals.ann_file == str(files['fit'])
     assert originals.data_root == f'{tmp_path / "indoor"}/'
     assert cfg.val_dataloader.dataset.ann_file == str(files['holdout'])
     assert cfg.test_dataloader.dataset.ann_file == str(files['val'])
-    if arm == 'aug':
+    if arm != 'na':
         assert train_set.rendered.data_root == f'{views}/'
     assert cfg.randomness.seed == 7
     assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (600, 100)
@@ -343,20 +400,27 @@ def smoke_study(tmp_path_factory):
         feature_channels=8, encoder_widths=(8,), decoder_widths=(8,), depth_base_channels=4,
         depth_levels=1, depth_max_channels=8, splat_radius=1.5, points_per_pixel=4,
     ).save_checkpoint(renderer)
-    argv = ['--data-root', str(DATA_ROOT), '--out', str(root / 'out'), '--renderer',
-            str(renderer), '--smoke', '--splits', '1/9', '3/7']
+    common = ['--data-root', str(DATA_ROOT), '--out', str(root / 'out'), '--renderer',
+              str(renderer), '--smoke']
+    # N.A. and +Aug on every split; +Warp on one split only (it runs the same code path on
+    # other views), as a second session on the same folder, so it reuses the split's renderer.
+    sessions = [common + ['--splits', '1/9', '3/7', '--arms', 'na', 'aug'],
+                common + ['--splits', '1/9', '--protocols', 'sequence', '--arms', 'warp']]
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    result = subprocess.run([sys.executable, str(REPO / 'scripts' / 'indoor_study.py'), *argv],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return dict(out=root / 'out', argv=argv, stdout=result.stdout)
+    stdout = ''
+    for argv in sessions:
+        result = subprocess.run([sys.executable, str(REPO / 'scripts' / 'indoor_study.py'), *argv],
+                                cwd=root, env=env, capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        stdout += result.stdout
+    return dict(out=root / 'out', sessions=sessions, stdout=stdout)
 
 
 def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
     results = json.loads((smoke_study['out'] / 'results.json').read_text())
     keys = {f'effnet/{p}/{s}/{a}/seed0' for p in ('sequence', 'image')
             for s in ('1of9', '3of7') for a in ('na', 'aug')}
-    assert set(results['runs']) == keys
+    assert set(results['runs']) == keys | {'effnet/sequence/1of9/warp/seed0'}
     for key, record in results['runs'].items():
         assert set(record['metrics']) == set(plan.METRICS), key
         for value in record['metrics'].values():
@@ -367,6 +431,7 @@ def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
         assert record['train_wall_s'] > 0 and record['test_wall_s'] > 0
     summary = smoke_study['stdout']
     assert 'done in' in summary and '| effnet | image | 3/7 | +Aug | 0 |' in summary
+    assert '| effnet | sequence | 1/9 | +Warp | 0 |' in summary
 
 
 def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_study):
@@ -403,14 +468,40 @@ def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_s
             assert views['info']['danr']['checkpoint'] == renderer['checkpoint']
 
 
+def test_smoke_warp_views_are_plane_warps_made_with_the_split_renderer(smoke_study):
+    out = smoke_study['out']
+    results = json.loads((out / 'results.json').read_text())
+    danr_dir, plane_dir = (out / folder / 'sequence' / '1of9' for folder in ('views', 'views_plane'))
+    danr, plane = (json.loads((folder / 'annotations.json').read_text())
+                   for folder in (danr_dir, plane_dir))
+    # The same sources and poses, from the same adapted renderer, in another render mode.
+    assert [image['danr'] for image in plane['images']] == [image['danr'] for image in danr['images']]
+    assert len(plane['images']) == 4 * 12 == results['views_plane']['sequence/1of9']['views']
+    assert (plane['info']['danr']['mode'], danr['info']['danr']['mode']) == ('plane', 'composite')
+    assert plane['info']['danr']['checkpoint'] == results['renderers']['sequence/1of9']['checkpoint']
+    # The smoke's tiny renderer predicts an almost flat depth, so its plane is close to its own
+    # geometry: each plane view still differs from its DANR view by more than JPEG noise in
+    # hundreds of pixels (>= 300 when written).
+    changed_pixels = [(np.abs(cv2.imread(str(plane_dir / 'images' / a['file_name'])).astype(int)
+                              - cv2.imread(str(danr_dir / 'images' / b['file_name'])).astype(int))
+                       .max(axis=2) > 8).sum() for a, b in zip(plane['images'], danr['images'])]
+    assert min(changed_pixels) >= 100, changed_pixels
+    assert not (out / 'views_plane' / 'image').exists()  # only the split a +Warp run trains on
+    [warp] = [run for run in json.loads((out / 'runs.json').read_text()) if run['arm'] == 'warp']
+    assert (warp['protocol'], warp['split'], warp['seed'], warp['iterations']) == ('sequence', '1/9', 0, 2)
+    assert warp['best_holdout_iter'] in (1, 2) and set(plan.METRICS) <= set(warp)
+
+
 def test_smoke_report_files(smoke_study):
     out = smoke_study['out']
     png = cv2.imread(str(out / 'results.png'))
     assert png is not None and png.ndim == 3 and min(png.shape[:2]) > 100
     report = (out / 'results.md').read_text()
     assert 'SMOKE run' in report
-    assert sum(line.startswith('| effnet/') for line in report.splitlines()) == 8
+    assert sum(line.startswith('| effnet/') for line in report.splitlines()) == 9
     assert '| sequence/1of9 | 12 | 4 | 8 |' in report
+    assert '| plane | sequence/1of9 | 12 | 48 |' in report
+    assert len(json.loads((out / 'runs.json').read_text())) == 9
 
 
 def test_smoke_study_rerun_skips_every_finished_run(smoke_study, monkeypatch):
@@ -420,6 +511,7 @@ def test_smoke_study_rerun_skips_every_finished_run(smoke_study, monkeypatch):
         raise AssertionError(f'a finished run was started again: {args}')
 
     monkeypatch.setattr(runs.subprocess, 'run', no_subprocess)
-    assert cli.main(smoke_study['argv']) == 0
+    for argv in smoke_study['sessions']:
+        assert cli.main(argv) == 0
     after = json.loads((smoke_study['out'] / 'results.json').read_text())['runs']
     assert after == before

@@ -19,7 +19,8 @@ _base_ = ['../../_base_/datasets/indoor_objects.py', '../../_base_/default_runti
 #   fit_file      DANR_STUDY_FIT_FILE       training split (absolute, or relative to data_root)
 #   holdout_file  DANR_STUDY_HOLDOUT_FILE   checkpoint-choice split (val_dataloader)
 #   val_file      DANR_STUDY_VAL_FILE       reported split (test_dataloader)
-#   views_dir     DANR_STUDY_VIEWS_DIR      DANR-rendered views of the fit images (+Aug arms)
+#   views_dir     DANR_STUDY_VIEWS_DIR      rendered views of the fit images (+Aug: DANR views,
+#                                           +Warp: plane warps)
 #   max_iters     DANR_STUDY_ITERS          training iterations (validation, checkpoints and lr
 #                                           milestones follow)
 #   input_size    DANR_STUDY_INPUT_WIDTH, DANR_STUDY_INPUT_HEIGHT   (width, height) of every loader
