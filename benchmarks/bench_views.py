@@ -12,9 +12,9 @@
 * Speed: wall seconds of render_image_views (default settings, box transfer included) for one
   Indoor (or synthetic) 640x360 image into its four views, median of 3.
 
-Plane warp: the source at one depth (the true median for synthetic pairs, the renderer's median
-for Indoor frames) by danr_renderer.evaluation.splat_at_constant_depth; what it does not reach
-stays black. PixelSS runs Real-ESRGAN x4plus on CPU (slow; skipped when not installed).
+Plane warp: render mode "plane" (the +Warp arm of the Indoor study): the composite at one depth
+per image, the median of the renderer's, the decoder filling the holes. PixelSS runs Real-ESRGAN
+x4plus on CPU (slow; skipped when not installed).
 
     .venv/bin/python benchmarks/bench_views.py --pairs 4 --indoor-frames 6 --out benchmarks/RESULTS.md
 """
@@ -42,7 +42,7 @@ from danr_renderer.augment.runner import load_renderer
 from danr_renderer.augment.super_resolution import PixelSuperResolver, super_resolution_unavailable_reason
 from danr_renderer.augment.views import PAPER_VIEWS
 from danr_renderer.data.image_io import read_image_rgb
-from danr_renderer.evaluation import eval_scene_seed, eval_trajectory_seed, splat_at_constant_depth
+from danr_renderer.evaluation import eval_scene_seed, eval_trajectory_seed
 from danr_renderer.geometry import default_intrinsics, project, rotvec_to_matrix, transform_points, unproject
 from danr_renderer.metrics import psnr, ssim
 from danr_renderer.sharpness import central_half, sharpness, sharpness_ratios
@@ -66,20 +66,6 @@ def methods(checkpoint: Path, with_pixelss: bool) -> dict:
             return [(item.image, item.crop) for item in out]
         return run
 
-    def plane_warp(rgb, views, depth_value=None):
-        source = torch.from_numpy(rgb.transpose(2, 0, 1).copy())[None]
-        if depth_value is None:
-            frame = RenderFrame(HEIGHT, WIDTH, 128, keep_aspect=True)
-            with torch.inference_mode():
-                depth_value = float(plain.encode(frame.to_canvas(rgb)[None])[1].median())
-        K = default_intrinsics(HEIGHT, WIDTH)
-        result = []
-        for view in views:
-            R, T = rotvec_to_matrix(torch.tensor(view.rotvec)), torch.tensor(view.translation)
-            warped, _ = splat_at_constant_depth(source, depth_value, K, R, T, (HEIGHT, WIDTH), K)
-            result.append(((warped[0].clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).numpy(), None))
-        return result
-
     table = {
         "canvas 128 (square, the former path)": render(mode="canvas"),
         "canvas 256 (square)": render(size=256, mode="canvas"),
@@ -89,7 +75,7 @@ def methods(checkpoint: Path, with_pixelss: bool) -> dict:
         "composite 256, inpaint": render(size=256, mode="composite"),
         "composite 128, black": render(mode="composite", border="black"),
         "composite 128, crop": render(mode="composite", border="crop"),
-        "plane warp (full resolution)": plane_warp,
+        "plane warp: --mode plane (composite at the median depth)": render(mode="plane"),
     }
     if with_pixelss:
         table["PixelSS: canvas 128 + Real-ESRGAN x4"] = render(mode="pixelss", super_resolver=PixelSuperResolver())
@@ -119,7 +105,7 @@ def synthetic_pairs(count: int):
         source = render_view(scene, world_to_source, K, HEIGHT, WIDTH)
         target = render_target_view(scene, world_to_source, K, torch.tensor(view.rotvec, dtype=torch.float64),
                                     torch.tensor(view.translation, dtype=torch.float64), HEIGHT, WIDTH)
-        yield source.rgb.numpy().astype(np.float32), float(source.depth.median()), view, target.rgb.numpy()
+        yield source.rgb.numpy().astype(np.float32), view, target.rgb.numpy()
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -140,10 +126,9 @@ def main() -> None:
     table = methods(args.checkpoint, pixelss)
     centre = central_half(HEIGHT, WIDTH)
     synthetic = {name: {"psnr": [], "ssim": [], "grad": [], "lap": []} for name in table}
-    for rgb, median, view, truth in synthetic_pairs(args.pairs):
+    for rgb, view, truth in synthetic_pairs(args.pairs):
         for name, method in table.items():
-            extra = {"depth_value": median} if name.startswith("plane") else {}
-            (image, crop), = method(rgb, [view], **extra)
+            (image, crop), = method(rgb, [view])
             target = truth if crop is None else crop_and_resize(truth, crop)
             scores = synthetic[name]
             scores["psnr"].append(float(psnr(to_tensor(image), to_tensor(target))[0]))

@@ -26,8 +26,10 @@ views (--views):
 render modes (--mode; paper Table 3):
   composite  (default) full resolution: the networks run on a canvas of the source's aspect
              ratio (long side --render-size); the depth is upsampled to the source size, the
-             source's own pixels are splatted there with it (z-buffered, radius 1.5 px) and the
-             decoder's view fills only the holes. Boxes use the same full-resolution depth.
+             source's own pixels are splatted there with it (z-buffered, radius 1 px) to find
+             what each pixel sees at which depth, the source is resampled there (bicubic
+             inverse warp) and the decoder's view fills only the holes. Boxes use the same
+             full-resolution depth.
   plane      composite with one depth per image, the median of the renderer's depth: the
              source and its boxes move as a fronto-parallel plane at that depth (a homography
              at the renderer's scale; the 2-D control of 3-D rendering). Same border policies.
