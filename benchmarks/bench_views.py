@@ -16,7 +16,7 @@ Plane warp: render mode "plane" (the +Warp arm of the Indoor study): the composi
 per image, the median of the renderer's, the decoder filling the holes. PixelSS runs Real-ESRGAN
 x4plus on CPU (slow; skipped when not installed).
 
-    .venv/bin/python benchmarks/bench_views.py --pairs 4 --indoor-frames 6 --out benchmarks/RESULTS.md
+    .venv/bin/python benchmarks/bench_views.py --pairs 4 --indoor-frames 30 --out benchmarks/RESULTS.md
 """
 from __future__ import annotations
 
