@@ -146,11 +146,18 @@ inline void for_each_tile(double u, double v, double radius, const Grid& grid, V
   }
 }
 
+// a = 1 - d/r ("linear") or 1 - d^2/r^2 ("quadratic") at squared distance d^2 = dist_sq;
+// with slope, also da/du / (u - c) = da/dv / (v - c): -1 / (d r) (0 at d = 0) or -2 / r^2.
 template <typename scalar_t>
 inline scalar_t falloff_weight(scalar_t dist_sq, scalar_t radius, scalar_t radius_sq,
-                               bool quadratic) {
-  return quadratic ? scalar_t(1) - dist_sq / radius_sq
-                   : scalar_t(1) - std::sqrt(dist_sq) / radius;
+                               bool quadratic, scalar_t* slope = nullptr) {
+  if (quadratic) {
+    if (slope) *slope = scalar_t(-2) / radius_sq;
+    return scalar_t(1) - dist_sq / radius_sq;
+  }
+  const scalar_t dist = std::sqrt(dist_sq);
+  if (slope) *slope = dist > 0 ? scalar_t(-1) / (dist * radius) : scalar_t(0);
+  return scalar_t(1) - dist / radius;
 }
 
 // The tile's pixel rectangle.
@@ -253,6 +260,42 @@ inline T* grown(std::vector<T>& buffer, size_t size) {
   return buffer.data();
 }
 
+// A 32-byte vector of scalars (GCC/Clang vector extension; AVX where compiled for it).
+template <typename scalar_t>
+struct VectorOf {
+  typedef scalar_t type __attribute__((vector_size(32)));
+  static constexpr int64_t kLanes = 32 / sizeof(scalar_t);
+  static type load(const scalar_t* from) {  // unaligned
+    type vector;
+    std::memcpy(&vector, from, sizeof vector);
+    return vector;
+  }
+  static void store(scalar_t* to, const type& vector) { std::memcpy(to, &vector, sizeof vector); }
+};
+
+// One pixel's composite sum_k weight_k f_(point_k) into out[0, C): vectors of channels, then
+// single channels, each summed in registers over k.
+template <typename scalar_t>
+inline void composite_pixel(const scalar_t* features, int64_t channels, const int32_t* point,
+                            const scalar_t* weight, int32_t held, scalar_t* out) {
+  using V = VectorOf<scalar_t>;
+  int64_t first = 0;
+  for (; first + V::kLanes <= channels; first += V::kLanes) {
+    typename V::type sum = {};
+    for (int32_t k = 0; k < held; ++k) {
+      sum += weight[k] * V::load(features + static_cast<int64_t>(point[k]) * channels + first);
+    }
+    V::store(out + first, sum);
+  }
+  for (; first < channels; ++first) {
+    scalar_t sum = 0;
+    for (int32_t k = 0; k < held; ++k) {
+      sum += weight[k] * features[static_cast<int64_t>(point[k]) * channels + first];
+    }
+    out[first] = sum;
+  }
+}
+
 template <typename scalar_t>
 void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t batch,
                     int64_t num_points, int64_t channels, const Grid& grid, double radius_d,
@@ -324,30 +367,36 @@ void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t ba
         }
       }
 
-      const scalar_t* feats = features + b * num_points * channels;
+      // Per pixel: its points and weights a_k prod_{j<k} (1 - a_j), front to back, packed in
+      // pair order (the weights over the alphas in slot_alpha), its alpha and depth.
       const scalar_t* pts = points + b * num_points * 3;
-      int64_t pair = bins.pair_begin[g];
+      const int64_t first_pair = bins.pair_begin[g];
+      int64_t pair = first_pair;
+      scalar_t* pair_weight = slot_alpha;  // pair - first_pair <= p * slots: not yet read
       for (int64_t p = 0, i = 0, j = 0; p < pixels; ++p, j = (j + 1 == rect.cols) ? 0 : j + 1) {
         i += (p > 0 && j == 0);  // (i, j): pixel p's row and column inside the tile
         const int64_t pixel = (b * height + rect.row0 + i) * width + rect.col0 + j;
         const int32_t held = count[p];
-        scalar_t* out = acc + p * channels;
-        std::fill(out, out + channels, scalar_t(0));
         scalar_t transmittance = 1;
         for (int32_t k = 0; k < held; ++k) {
           const scalar_t a = slot_alpha[p * slots + k];
-          const scalar_t weight = a * transmittance;
-          const scalar_t* f = feats + static_cast<int64_t>(slot_point[p * slots + k]) * channels;
-#pragma omp simd
-          for (int64_t ch = 0; ch < channels; ++ch) out[ch] += weight * f[ch];
+          pair_weight[pair - first_pair + k] = a * transmittance;
           transmittance *= scalar_t(1) - a;
         }
         alpha[pixel] = scalar_t(1) - transmittance;
         depth[pixel] = held ? pts[3 * static_cast<int64_t>(slot_point[p * slots]) + 2] : 0;
         pixel_start[pixel] = pair;
         pixel_count[pixel] = held;
-        std::memcpy(pair_point + pair, slot_point + p * slots, sizeof(int32_t) * held);
+        std::copy(slot_point + p * slots, slot_point + p * slots + held, pair_point + pair);
         pair += held;
+      }
+      // Composite into the tile's pixel-major buffer, then write it out plane by plane
+      // (writing all C planes per pixel measured twice as slow at C = 64: the planes of a
+      // square image lie a power of two apart, so their lines compete for one cache set).
+      const scalar_t* feats = features + b * num_points * channels;
+      for (int64_t p = 0, pair = first_pair; p < pixels; pair += count[p], ++p) {
+        composite_pixel(feats, channels, pair_point + pair, pair_weight + (pair - first_pair),
+                        count[p], acc + p * channels);
       }
       for (int64_t ch = 0; ch < channels; ++ch) {
         for (int64_t i = 0; i < rect.rows; ++i) {
@@ -359,6 +408,31 @@ void forward_kernel(const scalar_t* points, const scalar_t* features, int64_t ba
       }
     }
   }
+}
+
+// a . b over C values: vectors of channels into one vector sum, its lanes in order, then the
+// single channels (a fixed order, whatever the threads).
+template <typename scalar_t>
+inline scalar_t dot_channels(const scalar_t* a, const scalar_t* b, int64_t channels) {
+  using V = VectorOf<scalar_t>;
+  typename V::type sum = {};
+  int64_t ch = 0;
+  for (; ch + V::kLanes <= channels; ch += V::kLanes) sum += V::load(a + ch) * V::load(b + ch);
+  scalar_t total = 0;
+  for (int64_t lane = 0; lane < V::kLanes; ++lane) total += sum[lane];
+  for (; ch < channels; ++ch) total += a[ch] * b[ch];
+  return total;
+}
+
+// out[0, C) += weight * in[0, C).
+template <typename scalar_t>
+inline void add_scaled(scalar_t* out, scalar_t weight, const scalar_t* in, int64_t channels) {
+  using V = VectorOf<scalar_t>;
+  int64_t ch = 0;
+  for (; ch + V::kLanes <= channels; ch += V::kLanes) {
+    V::store(out + ch, V::load(out + ch) + weight * V::load(in + ch));
+  }
+  for (; ch < channels; ++ch) out[ch] += weight * in[ch];
 }
 
 template <typename scalar_t>
@@ -409,21 +483,20 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
           const scalar_t* grad_out = grad_pixel + p * channels;
           const scalar_t centre_u = static_cast<scalar_t>(col) + scalar_t(0.5);
           const scalar_t centre_v = static_cast<scalar_t>(row) + scalar_t(0.5);
-          // Per layer k: a_k, prod_{j<k} (1 - a_j), f_k . grad_out, offsets and d^2.
+          // Per layer k: a_k, prod_{j<k} (1 - a_j), f_k . grad_out, da/d(u, v) over the
+          // offsets (the falloff's slope) and the offsets.
           scalar_t* layer = grown(layer_buf, 6 * static_cast<size_t>(held));
           scalar_t transmittance = 1;
           for (int32_t k = 0; k < held; ++k) {
             const int64_t n = list[k];
             const scalar_t offset_u = pts[3 * n] - centre_u, offset_v = pts[3 * n + 1] - centre_v;
             const scalar_t dist_sq = offset_u * offset_u + offset_v * offset_v;
-            const scalar_t a = falloff_weight(dist_sq, radius, radius_sq, quadratic);
-            const scalar_t* f = feats + n * channels;
-            scalar_t dot = 0;  // vectorised: a fixed summation order, whatever the threads
-#pragma omp simd reduction(+ : dot)
-            for (int64_t ch = 0; ch < channels; ++ch) dot += f[ch] * grad_out[ch];
+            scalar_t slope;
+            const scalar_t a = falloff_weight(dist_sq, radius, radius_sq, quadratic, &slope);
             scalar_t* entry = layer + 6 * k;
-            entry[0] = a, entry[1] = transmittance, entry[2] = dot;
-            entry[3] = offset_u, entry[4] = offset_v, entry[5] = dist_sq;
+            entry[0] = a, entry[1] = transmittance;
+            entry[2] = dot_channels(feats + n * channels, grad_out, channels);
+            entry[3] = slope, entry[4] = offset_u, entry[5] = offset_v;
             transmittance *= scalar_t(1) - a;
           }
           // Back to front: behind = what layers k+1.. add, seen through layer k, minus the
@@ -435,20 +508,9 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
             const scalar_t a = entry[0], before = entry[1], dot = entry[2];
             const scalar_t grad_a = before * (dot - behind);
             behind = a * dot + (scalar_t(1) - a) * behind;
-            const scalar_t weight = a * before;
-            scalar_t* gf = grad_feats + n * channels;
-#pragma omp simd
-            for (int64_t ch = 0; ch < channels; ++ch) gf[ch] += weight * grad_out[ch];
-            // da/d(u, v): quadratic -2 (u - c) / r^2; linear -(u - c) / (d r), 0 at d = 0.
-            scalar_t scale;
-            if (quadratic) {
-              scale = scalar_t(-2) / radius_sq;
-            } else {
-              const scalar_t dist = std::sqrt(entry[5]);
-              scale = dist > 0 ? scalar_t(-1) / (dist * radius) : scalar_t(0);
-            }
-            grad_pts[3 * n] += grad_a * scale * entry[3];
-            grad_pts[3 * n + 1] += grad_a * scale * entry[4];
+            add_scaled(grad_feats + n * channels, a * before, grad_out, channels);
+            grad_pts[3 * n] += grad_a * entry[3] * entry[4];
+            grad_pts[3 * n + 1] += grad_a * entry[3] * entry[5];
           }
           grad_pts[3 * static_cast<int64_t>(list[0]) + 2] += grad_depth[pixel];
         }
