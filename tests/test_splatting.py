@@ -263,7 +263,7 @@ def crowded_scene(generator, batch, num_points, channels, height, width, dtype=F
 @pytest.mark.parametrize("falloff", ["linear", "quadratic"])
 @pytest.mark.parametrize("points_per_pixel, radius", [(1, 1.5), (4, 3.0), (24, 4.0)])
 def test_native_matches_torch_backend_with_gradients(dtype, falloff, points_per_pixel, radius):
-    # 37 x 53: tiles of 16 px with partial ones at the right and bottom edges.
+    # 37 x 53: 2 x 2 tiles of 32 px, partial ones at the right and bottom edges.
     generator = torch.Generator().manual_seed(zlib.crc32(repr((falloff, radius)).encode()))
     points, features = crowded_scene(generator, 3, 1500, 5, 37, 53, dtype)
     points[1, :700, 2] = -1.0  # batch items differ in how many points are behind the camera
