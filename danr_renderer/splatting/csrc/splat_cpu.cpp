@@ -13,16 +13,16 @@
 //      IEEE bits of z, monotone for z > 0, so equal z keeps the lower index first), walk
 //      them in that order and append each to the pixels of its disk that hold fewer than K
 //      points; the first K appended are the K nearest. Stop once every pixel of the tile is
-//      full. Composite each pixel from its list and keep the list (point indices only) for
-//      the backward pass.
+//      full. Composite each pixel from its list (its sums in registers) and keep the list
+//      (point indices only) for the backward pass.
 // Every pass reads the points in memory order or one tile's local list at a time.
 // Backward walks the same lists; a pixel's gradient goes back to its points, and tiles run
 // in four passes of equal (column, row) parity: a disk spans fewer than S + 1 pixels, so it
 // meets at most one tile of a pass and no two threads add to the same point. Results do not
 // depend on the number of threads.
 //
-// Memory: the candidate lists (about 1-2 entries per point) and one int32 per kept
-// (pixel, point) pair; never (pairs x channels).
+// Memory: the candidate lists (about 1-2 entries per point), 8 bytes per point while binning
+// and one int32 per kept (pixel, point) pair; never (pairs x channels).
 #include <torch/extension.h>
 
 #include <algorithm>
@@ -130,23 +130,36 @@ void sort_front_to_back(Candidate<scalar_t>* items, size_t n,
   if (from != items) std::copy(from, from + n, items);
 }
 
+// The block of tiles a point's pixel range meets: `cols` x `rows` tiles from tile `first` (its
+// top-left one); cols = 0 for none.
+struct TileSpan {
+  int32_t first;
+  int16_t cols, rows;
+};
+
 // Calls visit(tile, area) for every tile that the pixel range of a point at (u, v) meets;
 // area = pixels of that range inside the tile (an upper bound on the point's pairs there).
+// Returns those tiles.
 template <typename Visit>
-inline void for_each_tile(double u, double v, double radius, const Grid& grid, Visit&& visit) {
+inline TileSpan for_each_tile(double u, double v, double radius, const Grid& grid,
+                              Visit&& visit) {
   const double margin = range_margin(radius);
   int64_t col_lo, col_hi, row_lo, row_hi;
   pixel_range(u, radius, margin, grid.width, &col_lo, &col_hi);
   pixel_range(v, radius, margin, grid.height, &row_lo, &row_hi);
-  if (col_lo > col_hi || row_lo > row_hi) return;
+  if (col_lo > col_hi || row_lo > row_hi) return {0, 0, 0};
   const int64_t shift = grid.tile_shift, tile = grid.tile();
-  for (int64_t ty = row_lo >> shift; ty <= row_hi >> shift; ++ty) {
+  const int64_t tx0 = col_lo >> shift, ty0 = row_lo >> shift;
+  for (int64_t ty = ty0; ty <= row_hi >> shift; ++ty) {
     const int64_t rows = std::min(row_hi, (ty + 1) * tile - 1) - std::max(row_lo, ty * tile) + 1;
     for (int64_t tx = col_lo >> shift; tx <= col_hi >> shift; ++tx) {
       const int64_t cols = std::min(col_hi, (tx + 1) * tile - 1) - std::max(col_lo, tx * tile) + 1;
       visit(ty * grid.cols + tx, rows * cols);
     }
   }
+  return {static_cast<int32_t>(ty0 * grid.cols + tx0),
+          static_cast<int16_t>((col_hi >> shift) - tx0 + 1),
+          static_cast<int16_t>((row_hi >> shift) - ty0 + 1)};
 }
 
 // a = 1 - d/r ("linear") or 1 - d^2/r^2 ("quadratic") at squared distance d^2 = dist_sq;
@@ -187,7 +200,8 @@ struct Bins {
 };
 
 // Bins the points with a two-pass counting sort over contiguous chunks of the (b, n) range, one
-// per thread; lists keep point order whatever the number of threads.
+// per thread; lists keep point order whatever the number of threads. The first pass keeps
+// each point's tiles for the second.
 template <typename scalar_t>
 Bins<scalar_t> bin_points(const scalar_t* points, int64_t batch, int64_t num_points,
                           const Grid& grid, double radius, int64_t max_per_pixel) {
@@ -199,6 +213,7 @@ Bins<scalar_t> bin_points(const scalar_t* points, int64_t batch, int64_t num_poi
   bins.tile_begin.assign(total_tiles + 1, 0);
   bins.pair_begin.assign(total_tiles + 1, 0);
   std::vector<int64_t> counts, bounds;  // (chunks, total_tiles)
+  std::vector<TileSpan> spans(total_points);
   int64_t chunks = 1;
 #pragma omp parallel num_threads(num_threads())
   {
@@ -218,9 +233,10 @@ Bins<scalar_t> bin_points(const scalar_t* points, int64_t batch, int64_t num_poi
     int64_t* bound = bounds.data() + chunk * total_tiles;
     for (int64_t at = first; at < last; ++at) {
       const scalar_t* point = points + 3 * at;
+      spans[at].cols = 0;
       if (!reachable(point, r, w, h)) continue;
       const int64_t offset = (at / num_points) * tiles;
-      for_each_tile(point[0], point[1], radius, grid, [&](int64_t t, int64_t area) {
+      spans[at] = for_each_tile(point[0], point[1], radius, grid, [&](int64_t t, int64_t area) {
         ++count[offset + t];
         bound[offset + t] += area;
       });
@@ -245,13 +261,16 @@ Bins<scalar_t> bin_points(const scalar_t* points, int64_t batch, int64_t num_poi
     }
     Candidate<scalar_t>* candidates = bins.candidates.data();
     for (int64_t at = first; at < last; ++at) {
+      const TileSpan span = spans[at];
+      if (span.cols == 0) continue;
       const scalar_t* point = points + 3 * at;
-      if (!reachable(point, r, w, h)) continue;
-      const int64_t offset = (at / num_points) * tiles;
       Candidate<scalar_t> entry{point[0], point[1], 0, static_cast<int32_t>(at % num_points)};
       std::memcpy(&entry.key, point + 2, sizeof(entry.key));
-      for_each_tile(point[0], point[1], radius, grid,
-                    [&](int64_t t, int64_t) { candidates[count[offset + t]++] = entry; });
+      int64_t* cursor = count + (at / num_points) * tiles + span.first;
+      for (int64_t ty = 0; ty < span.rows; ++ty) {
+        int64_t* row = cursor + ty * grid.cols;
+        for (int64_t tx = 0; tx < span.cols; ++tx) candidates[row[tx]++] = entry;
+      }
     }
   }
   return bins;
@@ -385,13 +404,13 @@ void forward_kernel(const scalar_t* features, int64_t batch, int64_t num_points,
         for (int32_t k = 0; k < held; ++k) {
           const scalar_t a = slot_alpha[p * slots + k];
           pair_weight[pair - first_pair + k] = a * transmittance;
+          pair_point[pair + k] = slot_point[p * slots + k];
           transmittance *= scalar_t(1) - a;
         }
         alpha[pixel] = scalar_t(1) - transmittance;
         depth[pixel] = held ? front[p] : 0;
         pixel_start[pixel] = pair;
         pixel_count[pixel] = held;
-        std::copy(slot_point + p * slots, slot_point + p * slots + held, pair_point + pair);
         pair += held;
       }
       // Composite into the tile's pixel-major buffer, then write it out plane by plane
