@@ -1,7 +1,8 @@
 """Reading MMEngine's per-interval training records and drawing their curves.
 
 A scalars.json (WORK_DIR/<timestamp>/vis_data/scalars.json) holds one JSON object a line, each
-with "iter" or "step"; training records are those with a "loss".
+with "iter" or "step": training records (those with a "loss") and validation records (metrics
+such as "coco/bbox_mAP", at the iteration in "step" for iteration-based loops).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class TrainingLogError(ValueError):
 
 
 def read_scalars(path: Path) -> list[dict]:
-    """The training records (those with a loss) of a scalars.json, in file order."""
+    """Every record of a scalars.json, training and validation, in file order."""
     records = []
     try:
         with open(path, encoding="utf-8") as handle:
@@ -27,8 +28,7 @@ def read_scalars(path: Path) -> list[dict]:
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     raise TrainingLogError(f"{path}:{line_number}: not a JSON record") from None
-                if "loss" in record:
-                    records.append(record)
+                records.append(record)
     except OSError as error:
         raise TrainingLogError(f"{path}: cannot read ({error.strerror})") from None
     return records
@@ -36,7 +36,9 @@ def read_scalars(path: Path) -> list[dict]:
 
 def plot_training_curves(paths: list[Path], keys: list[str], out: Path) -> None:
     """One panel per key; the files are drawn one after the other on a single iteration axis,
-    in the order given (a dashed line marks where each later file starts), written as a PNG."""
+    in the order given (a dashed line marks where each later file starts), written as a PNG.
+    A key may be logged in training records (a line) or in validation records (a line with
+    markers, e.g. the holdout mAP); each file's span ends at its last training iteration."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -46,16 +48,17 @@ def plot_training_curves(paths: list[Path], keys: list[str], out: Path) -> None:
     offset, starts = 0, []
     for path in paths:
         records = read_scalars(path)
-        if not records:
+        if not any("loss" in record for record in records):
             raise TrainingLogError(f"{path}: no training records")
         iterations = [offset + record.get("iter", record.get("step")) for record in records]
         for axis, key in zip(axes[:, 0], keys):
             points = [(i, r[key]) for i, r in zip(iterations, records) if key in r]
+            training = all("loss" in r for r in records if key in r)
             if points:
-                axis.plot(*zip(*points), color="tab:blue", linewidth=1)
+                axis.plot(*zip(*points), color="tab:blue", linewidth=1, marker=None if training else "o")
         if offset:
             starts.append(offset)
-        offset = iterations[-1]
+        offset = max(i for i, r in zip(iterations, records) if "loss" in r)
     for axis, key in zip(axes[:, 0], keys):
         axis.set_ylabel(key)
         axis.grid(alpha=0.3)
