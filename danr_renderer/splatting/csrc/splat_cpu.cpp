@@ -297,19 +297,42 @@ struct VectorOf {
   static void store(scalar_t* to, const type& vector) { std::memcpy(to, &vector, sizeof vector); }
 };
 
-// One pixel's composite sum_k weight_k f_(point_k) into out[0, C): vectors of channels, then
-// single channels, each summed in registers over k.
+// The composite sum_k weight_k f_(point_k) of `Vectors` vectors of channels from `first`, one
+// sum per vector: independent chains over k (one chain waited on each FMA in turn).
+template <int Vectors, typename scalar_t>
+inline void composite_vectors(const scalar_t* features, int64_t channels, int64_t first,
+                              const int32_t* point, const scalar_t* weight, int32_t held,
+                              scalar_t* out) {
+  using V = VectorOf<scalar_t>;
+  typename V::type sum[Vectors] = {};
+  for (int32_t k = 0; k < held; ++k) {
+    const scalar_t* row = features + static_cast<int64_t>(point[k]) * channels + first;
+    for (int v = 0; v < Vectors; ++v) sum[v] += weight[k] * V::load(row + v * V::kLanes);
+  }
+  for (int v = 0; v < Vectors; ++v) V::store(out + first + v * V::kLanes, sum[v]);
+}
+
+// One pixel's composite sum_k weight_k f_(point_k) into out[0, C): blocks of up to 8 vectors
+// of channels, then single channels, every sum in registers and over k in order.
 template <typename scalar_t>
 inline void composite_pixel(const scalar_t* features, int64_t channels, const int32_t* point,
                             const scalar_t* weight, int32_t held, scalar_t* out) {
   using V = VectorOf<scalar_t>;
   int64_t first = 0;
-  for (; first + V::kLanes <= channels; first += V::kLanes) {
-    typename V::type sum = {};
-    for (int32_t k = 0; k < held; ++k) {
-      sum += weight[k] * V::load(features + static_cast<int64_t>(point[k]) * channels + first);
-    }
-    V::store(out + first, sum);
+  for (; first + 8 * V::kLanes <= channels; first += 8 * V::kLanes) {
+    composite_vectors<8>(features, channels, first, point, weight, held, out);
+  }
+  if (first + 4 * V::kLanes <= channels) {
+    composite_vectors<4>(features, channels, first, point, weight, held, out);
+    first += 4 * V::kLanes;
+  }
+  if (first + 2 * V::kLanes <= channels) {
+    composite_vectors<2>(features, channels, first, point, weight, held, out);
+    first += 2 * V::kLanes;
+  }
+  if (first + V::kLanes <= channels) {
+    composite_vectors<1>(features, channels, first, point, weight, held, out);
+    first += V::kLanes;
   }
   for (; first < channels; ++first) {
     scalar_t sum = 0;
