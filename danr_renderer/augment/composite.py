@@ -59,9 +59,9 @@ def splat_source_pixels(rgb: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
     """
     views = R.shape[0]
     height, width = rgb.shape[-2:]
-    Ks = K.to(rgb).expand(views, 3, 3)
+    Ks, R, T = K.to(rgb).expand(views, 3, 3), R.to(rgb), T.to(rgb)
     points = unproject(depth.expand(views, -1, -1, -1), Ks)
-    target = project(transform_points(points, R.to(rgb), T.to(rgb)), Ks)
+    target = project(transform_points(points, R, T), Ks)
     carried = torch.cat([rgb.flatten(2).transpose(1, 2).expand(views, -1, -1), target[..., 2:]], dim=2)
     splat = splat_points(target, carried, (height, width), radius=SPLAT_RADIUS,
                          points_per_pixel=SPLAT_POINTS_PER_PIXEL, falloff="linear", backend=backend)
@@ -69,7 +69,7 @@ def splat_source_pixels(rgb: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
     mean = splat.image / splat.alpha.clamp_min(1e-6)  # (V, 4, H, W): colour, target z
     # Back to the source: P = R^T P' + T, i.e. eq. 2 with R^T and -R T.
     lifted = unproject(mean[:, 3:].where(reached, torch.ones_like(mean[:, 3:])), Ks)
-    back = project(transform_points(lifted, R.to(rgb).transpose(1, 2), -(R.to(rgb) @ T.to(rgb)[..., None])[..., 0]), Ks)
+    back = project(transform_points(lifted, R.transpose(1, 2), -(R @ T[..., None])[..., 0]), Ks)
     grid = (back[..., :2] / rgb.new_tensor([width, height]) * 2 - 1).reshape(views, height, width, 2)
     sampled = F.grid_sample(rgb.expand(views, -1, -1, -1), grid, mode="bicubic", padding_mode="border",
                             align_corners=False)  # -1 and 1 are the image's edges
