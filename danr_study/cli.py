@@ -95,6 +95,13 @@ def parse_args(argv=None) -> StudyOptions:
                         'study; < 1 for a converged detector)')
     parser.add_argument('--warmup-iters', type=int, default=0,
                         help='linear lr warm-up iterations (default 0)')
+    parser.add_argument('--lr-steps', nargs='+', type=float, default=[0.75, 0.9166667],
+                        help='lr milestones as fractions of --iters (default 0.75 0.9166667: '
+                        'the paper\'s 90 and 110 of 120 epochs)')
+    parser.add_argument('--lr-gamma', type=float, default=0.5,
+                        help="the lr's factor at each milestone (default 0.5)")
+    parser.add_argument('--validations', type=int, default=6,
+                        help='holdout validations (checkpoint candidates) per run (default 6)')
     parser.add_argument('--backbone', choices=tuple(BACKBONES), default='effnet')
     parser.add_argument('--render-size', type=int, default=None,
                         help=f'renderer canvas side (default {FULL["render_size"]}; smoke '
@@ -118,6 +125,12 @@ def parse_args(argv=None) -> StudyOptions:
         parser.error(f'--adapt-iters must be >= 0, got {args.adapt_iters}')
     if args.threads < 1:
         parser.error(f'--threads must be positive, got {args.threads}')
+    if not all(0 < step < 1 for step in args.lr_steps) or args.lr_steps != sorted(args.lr_steps):
+        parser.error(f'--lr-steps must be increasing fractions in (0, 1), got {args.lr_steps}')
+    if not 0 < args.lr_gamma <= 1:
+        parser.error(f'--lr-gamma must be in (0, 1], got {args.lr_gamma}')
+    if args.validations < 1:
+        parser.error(f'--validations must be positive, got {args.validations}')
     return StudyOptions(**vars(args))
 
 

@@ -77,6 +77,9 @@ class StudyOptions:
     smoke: bool
     backbone_lr_mult: float = 1.0
     warmup_iters: int = 0
+    lr_steps: tuple = (0.75, 0.9166667)
+    lr_gamma: float = 0.5
+    validations: int = 6
 
     def uses_renderer(self) -> bool:
         """Whether an arm of this study trains on views (every view kind is made with the
@@ -110,7 +113,9 @@ def study_settings(options: StudyOptions) -> dict:
     return dict(iters=options.iters, input_size=list(defaults['input_size']),
                 batch_size=defaults['batch_size'], smoke=options.smoke,
                 split_seed=SPLIT_SEED, holdout_fraction=HOLDOUT_FRACTION,
-                backbone_lr_mult=options.backbone_lr_mult, warmup_iters=options.warmup_iters)
+                backbone_lr_mult=options.backbone_lr_mult, warmup_iters=options.warmup_iters,
+                lr_steps=list(options.lr_steps), lr_gamma=options.lr_gamma,
+                validations=options.validations)
 
 
 def plan_runs(backbone: str, protocols, splits, arms, seeds) -> list[Run]:

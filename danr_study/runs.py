@@ -37,7 +37,10 @@ def detector_knobs(run: Run, settings: dict, data_root: Path, files: dict,
                  DANR_STUDY_DATA_WORKERS='0' if settings['smoke'] else '1',
                  DANR_STUDY_SEED=str(run.seed),
                  DANR_STUDY_BACKBONE_LR_MULT=str(settings['backbone_lr_mult']),
-                 DANR_STUDY_WARMUP_ITERS=str(settings['warmup_iters']))
+                 DANR_STUDY_WARMUP_ITERS=str(settings['warmup_iters']),
+                 DANR_STUDY_LR_STEPS=','.join(map(str, settings['lr_steps'])),
+                 DANR_STUDY_LR_GAMMA=str(settings['lr_gamma']),
+                 DANR_STUDY_VALIDATIONS=str(settings['validations']))
     if views_dir is not None:
         knobs['DANR_STUDY_VIEWS_DIR'] = f'{views_dir.resolve()}/'
     return knobs

@@ -82,8 +82,13 @@ def test_recipe_knobs_warm_up_and_slow_the_backbone(monkeypatch):
                                      'DANR_STUDY_BACKBONE_LR_MULT': '0.1'}, monkeypatch)
     warmup, steps = cfg.param_scheduler
     assert (warmup.type, warmup.begin, warmup.end) == ('LinearLR', 0, 200)
-    assert steps.milestones == [2250, 2750]
+    assert steps.milestones == [2250, 2750] and steps.gamma == 0.5
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
+    cfg = config_with_knobs(config, {'DANR_STUDY_ITERS': '3600', 'DANR_STUDY_LR_STEPS': '0.6667',
+                                     'DANR_STUDY_LR_GAMMA': '0.1', 'DANR_STUDY_VALIDATIONS': '12'},
+                            monkeypatch)
+    assert (cfg.param_scheduler[-1].milestones, cfg.param_scheduler[-1].gamma) == ([2400], 0.1)
+    assert cfg.train_cfg.val_interval == 300 and cfg.default_hooks.checkpoint.interval == 300
 
 
 def test_spread_subset_takes_annotated_images_evenly():
@@ -361,7 +366,7 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     views = tmp_path / 'views'
     run = plan.Run('resnet18', 'sequence', '1of9', arm, 7)
     settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False, backbone_lr_mult=0.5,
-                    warmup_iters=0)
+                    warmup_iters=0, lr_steps=[0.75, 0.9166667], lr_gamma=0.5, validations=6)
     knobs = runs.detector_knobs(run, settings, tmp_path / 'indoor', files, views)
     cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
 

@@ -29,6 +29,9 @@ _base_ = ['../../_base_/datasets/indoor_objects.py', '../../_base_/default_runti
 #   seed          DANR_STUDY_SEED           training seed
 #   backbone_lr_mult  DANR_STUDY_BACKBONE_LR_MULT  the pretrained backbone's lr / the heads' lr
 #   warmup_iters  DANR_STUDY_WARMUP_ITERS   linear lr warm-up from 0.1% (0: none)
+#   lr_steps      DANR_STUDY_LR_STEPS       lr milestones as fractions of max_iters, e.g. 0.5,0.67
+#   lr_gamma      DANR_STUDY_LR_GAMMA       the lr's factor at each milestone
+#   validations   DANR_STUDY_VALIDATIONS    holdout validations (and checkpoints) per run
 data_root = '{{$DANR_STUDY_DATA_ROOT:data/indoor_objects/}}'
 fit_file = '{{$DANR_STUDY_FIT_FILE:splits/fit_5of5.json}}'
 holdout_file = '{{$DANR_STUDY_HOLDOUT_FILE:splits/holdout_5of5.json}}'
@@ -41,6 +44,9 @@ data_workers = {{'$DANR_STUDY_DATA_WORKERS:1'}}
 seed = {{'$DANR_STUDY_SEED:0'}}
 backbone_lr_mult = {{'$DANR_STUDY_BACKBONE_LR_MULT:1.0'}}
 warmup_iters = {{'$DANR_STUDY_WARMUP_ITERS:0'}}
+lr_steps = [float(step) for step in '{{$DANR_STUDY_LR_STEPS:0.75,0.9166667}}'.split(',')]
+lr_gamma = {{'$DANR_STUDY_LR_GAMMA:0.5'}}
+validations = {{'$DANR_STUDY_VALIDATIONS:6'}}
 
 backend_args = None
 # ImageNet mean in RGB order: the padding colour (see the dataset base).
@@ -104,10 +110,11 @@ test_dataloader = dict(num_workers=0, persistent_workers=False,
                        dataset=dict(data_root=data_root, ann_file=val_file,
                                     pipeline=test_pipeline))
 
-# Adam, lr halved at 3/4 and 11/12 of training (the paper's 90/110 of 120 epochs); the same
-# lr as configs/synthetic/centernet_tiny_synthetic.py, pretrained backbone included. Six
-# holdout validations (checkpoint candidates) per run.
-val_interval = max(1, max_iters // 6)
+# Adam; by default the lr is halved at 3/4 and 11/12 of training (the paper's 90/110 of 120
+# epochs; lr_steps are fractions of max_iters, lr_gamma the factor at each); the same lr as
+# configs/synthetic/centernet_tiny_synthetic.py, pretrained backbone included. Six holdout
+# validations (checkpoint candidates) per run by default.
+val_interval = max(1, max_iters // validations)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -119,7 +126,7 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=warmup_iters)
 ] * (warmup_iters > 0) + [
     dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
-         milestones=[max_iters * 3 // 4, max_iters * 11 // 12], gamma=0.5)
+         milestones=[round(max_iters * step) for step in lr_steps], gamma=lr_gamma)
 ]
 # The checkpoint scoring best on the holdout split (val_dataloader) is kept as
 # best_coco_bbox_mAP_iter_<n>.pth; the reported split (test_dataloader) never chooses.
