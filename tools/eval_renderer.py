@@ -95,6 +95,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     posed.add_argument("--ann-file", type=Path, default=None,
                        help="COCO file annotating the frames: only its images are scored, its boxes "
                        "are carried between them")
+    posed.add_argument("--full-resolution", action="store_true",
+                       help="also score the views tools/augment_dataset.py writes by default (the "
+                       "composite at the frame's own size) against the plane warp at that size")
     posed.add_argument("--group-key", default="sequence", help="its image key naming the clip")
     posed.add_argument("--order-key", default="frame", help="its image key giving the timestamp")
     args = parser.parse_args(argv)
@@ -115,13 +118,16 @@ def main_posed(args: argparse.Namespace) -> dict:
     renderers = {name: NovelViewRenderer.load_checkpoint(path, map_location=args.device).eval()
                  for name, path in zip(names, paths)}
     result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
-                            args.order_key, max_pairs=args.num_pairs, seed=args.seed)
+                            args.order_key, max_pairs=args.num_pairs, seed=args.seed,
+                            full_resolution=args.full_resolution)
     result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in paths],
                           "ann_file": None if args.ann_file is None else str(args.ann_file), "size": args.size,
-                          "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed}
+                          "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed,
+                          "full_resolution": args.full_resolution}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out, result, indent=2)
-    print(json.dumps({part: result[part] for part in ("depth", "views", "boxes") if part in result}, indent=1))
+    print(json.dumps({part: result[part] for part in ("depth", "views", "views_full_resolution", "boxes")
+                      if part in result}, indent=1))
     return result
 
 

@@ -25,7 +25,7 @@ from ..geometry import project, transform_points, unproject
 from ..splatting import splat_points
 
 __all__ = ["SPLAT_RADIUS", "SPLAT_POINTS_PER_PIXEL", "FULL_ALPHA", "EDGE_DEPTH_SPREAD",
-           "splat_source_pixels", "fill_holes"]
+           "splat_source_pixels", "fill_holes", "composite_views"]
 
 # Neighbouring source points land about one pixel apart in the paper's views (spacing <= 1.1 px
 # for them, so every pixel centre has a point closer than 0.8 px). r = 1 px keeps that covered
@@ -83,3 +83,12 @@ def fill_holes(colour: torch.Tensor, alpha: torch.Tensor, fill: torch.Tensor) ->
     fill image (V, 3, H, W) as alpha falls to 0."""
     weight = (alpha / FULL_ALPHA).clamp(0.0, 1.0)
     return weight * colour + (1.0 - weight) * fill
+
+
+def composite_views(rgb: torch.Tensor, depth: torch.Tensor, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor,
+                    fill: torch.Tensor, backend: str = "auto") -> tuple[torch.Tensor, torch.Tensor]:
+    """The full-resolution composite of V views: splat_source_pixels (same arguments), its holes
+    filled from `fill` (V, 3, H, W) by fill_holes. Returns the views (V, 3, H, W) and the splat's
+    coverage alpha (V, 1, H, W)."""
+    colour, alpha = splat_source_pixels(rgb, depth, K, R, T, backend=backend)
+    return fill_holes(colour, alpha, fill), alpha

@@ -33,7 +33,7 @@ from ..geometry import rotvec_to_matrix
 from ..renderer import NovelViewRenderer
 from .border import BORDER_POLICIES, covered_mask, crop_and_resize, crop_boxes, largest_centred_crop
 from .camera import Intrinsics
-from .composite import fill_holes, splat_source_pixels
+from .composite import composite_views
 from .depth_upsample import upsample_depth
 from .render_frame import MIN_SIZE, CarriedBoxes, RenderFrame, carry_boxes
 from .views import View
@@ -136,11 +136,11 @@ def render_image_views(
         box_depth = (upsample_depth(output.depth, (height, width), depth_upsampling) if mode == "composite"
                      else plane_depth(output.depth, (height, width)))
         source = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].to(device)
-        colour, coverage = splat_source_pixels(source, box_depth, frame.source_intrinsics().to(device),
-                                               rotvec_to_matrix(rotvecs), translations,
-                                               backend=renderer.to_config()["splat_backend"])
         fill = F.interpolate(output.image, size=(height, width), mode="bilinear", align_corners=False)
-        images = [_to_rgb8(image) for image in fill_holes(colour, coverage, fill)]
+        composites, coverage = composite_views(source, box_depth, frame.source_intrinsics().to(device),
+                                               rotvec_to_matrix(rotvecs), translations, fill,
+                                               backend=renderer.to_config()["splat_backend"])
+        images = [_to_rgb8(image) for image in composites]
         box_depth = box_depth[0, 0]
     else:
         rendered = output.image if super_resolver is None else [super_resolver(i) for i in output.image]

@@ -12,6 +12,13 @@ canvas (resized anisotropically, intrinsics scaled with it) and is scored on thr
   distance over the whole image and over the pixels the plane warp covers; "identity" is the
   source itself, "plane" the source splatted at the median SfM depth of the source
   (synthetic.splat_at_constant_depth);
+* views at full resolution (with full_resolution=True): what tools/augment_dataset.py's
+  default "composite" mode writes, against the target frame at its own size. The renderer's
+  canvas depth is upsampled bilinearly to the source size, the source's own pixels are warped
+  with it (danr_renderer.augment.composite.composite_views) and the holes filled from its
+  upsampled view; "plane" is the same composite at the median SfM depth (tools/augment_dataset.py
+  --mode plane, at the metric depth instead of the renderer's), its holes left black, and
+  "covered" the pixels its splat covers to FULL_ALPHA;
 * boxes (when a COCO set annotates the frames): the source frame's boxes carried with
   danr_renderer.boxes.transfer_boxes into the target and greedily matched, class by class, to
   the target frame's own boxes (measures.greedy_box_matches; mean IoU over the target boxes,
@@ -36,6 +43,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from ..augment.composite import FULL_ALPHA, composite_views
+from ..augment.depth_upsample import upsample_depth
 from ..boxes import transfer_boxes
 from ..data.coco_io import read_coco_detection, read_coco_document
 from ..data.depth_points import SPARSE_DEPTH_FOLDER, read_depth_points
@@ -128,6 +137,40 @@ def _sample(depth: torch.Tensor, uv: np.ndarray, scale_xy: tuple[float, float]) 
     return F.grid_sample(depth.float(), grid, align_corners=False, padding_mode="border")[0, 0, 0].numpy()
 
 
+def _full(rgb: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) float RGB -> (1, 3, H, W)."""
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].float()
+
+
+def _score_view(scores: dict, view: torch.Tensor, target: torch.Tensor, covered: torch.Tensor,
+                instrument: VGG19Features) -> None:
+    """Append the view's PSNR, SSIM and perceptual distance to the target, over the whole image
+    and over the covered pixels (1, 1, H, W) bool, to scores' lists."""
+    filled = torch.where(covered, view, target)  # outside the covered pixels both are the target
+    scores["psnr"].append(float(psnr(view, target)[0]))
+    scores["ssim"].append(float(ssim(view, target)[0]))
+    scores["perceptual"].append(float(perceptual_distance(view, target, instrument)[0]))
+    scores["psnr_covered"].append(float(psnr(view, target, mask=covered)[0]))
+    scores["ssim_covered"].append(float(ssim(view, target, mask=covered)[0]))
+    scores["perceptual_covered"].append(float(perceptual_distance(filled, target, instrument)[0]))
+
+
+def _full_resolution_views(src_rgb: np.ndarray, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor,
+                           plane_depth: float, outputs: dict) -> tuple[dict, torch.Tensor]:
+    """The views at the source size (H, W) of the module docstring: {method: (1, 3, H, W)} for
+    identity, plane and every renderer's output in `outputs`, and the plane's covered mask."""
+    source = _full(src_rgb)
+    size = tuple(source.shape[-2:])
+    pose = (K.float(), R.float()[None], T.float()[None])
+    plane, plane_alpha = composite_views(source, torch.full((1, 1, *size), plane_depth), *pose,
+                                         fill=torch.zeros_like(source))
+    views = {"identity": source, "plane": plane}
+    for name, output in outputs.items():
+        fill = F.interpolate(output.image.clamp(0, 1), size=size, mode="bilinear", align_corners=False)
+        views[name] = composite_views(source, upsample_depth(output.depth, size), *pose, fill=fill)[0].clamp(0, 1)
+    return views, plane_alpha >= FULL_ALPHA
+
+
 def _mean(values: list[float]) -> float | None:
     finite = [v for v in values if np.isfinite(v)]
     return float(np.mean(finite)) if finite else None
@@ -136,13 +179,14 @@ def _mean(values: list[float]) -> float | None:
 @torch.no_grad()
 def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, size: int, max_gap: int = 3,
                    ann_file: str | Path | None = None, group_key: str = "sequence", order_key: str = "frame",
-                   max_pairs: int | None = None, seed: int = 0) -> dict:
+                   max_pairs: int | None = None, seed: int = 0, full_resolution: bool = False) -> dict:
     """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
 
     size: the canvas side S. max_pairs: evaluate an evenly spread subset of at most that many
     pairs. Returns {"depth": {method: measures}, "views": {method: {"psnr", "ssim",
     "perceptual", "psnr_covered", "ssim_covered", "perceptual_covered"}}, "boxes": {method:
-    {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file), "num_pairs"}; means over pairs.
+    {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file), "num_pairs"}, and with
+    full_resolution "views_full_resolution" like "views"; means over pairs.
     """
     frames = load_posed_frames(root)
     boxes_by_frame = None
@@ -160,7 +204,8 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         pairs = [pairs[i] for i in np.linspace(0, len(pairs) - 1, max_pairs).round().astype(int)]
     instrument = VGG19Features()
     rng = np.random.default_rng(seed)
-    depth_scores, view_scores, box_scores = defaultdict(list), defaultdict(lambda: defaultdict(list)), defaultdict(list)
+    depth_scores, box_scores = defaultdict(list), defaultdict(list)
+    view_scores, full_scores = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
     for source, target in tqdm(pairs, desc="posed pairs", unit="pair"):
         src_rgb, tgt_rgb = read_image_rgb(source.image_path).rgb, read_image_rgb(target.image_path).rgb
         height, width = src_rgb.shape[:2]
@@ -173,20 +218,18 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         plane, covered = splat_at_constant_depth(src, plane_depth, K, R, T, (size, size), K)
         depths = {"constant": torch.full((1, 1, size, size), plane_depth)}
         views = {"identity": src, "plane": plane}
-        for name, renderer in renderers.items():
-            output = renderer(src, K[None], R[None], T[None])
+        outputs = {name: renderer(src, K[None], R[None], T[None]) for name, renderer in renderers.items()}
+        for name, output in outputs.items():
             depths[name], views[name] = output.depth, output.image.clamp(0, 1)
         for name, depth in depths.items():
             depth_scores[name].append(depth_accuracy(_sample(depth, uv, scale_xy), z, rng))
         for name, view in views.items():
-            filled = torch.where(covered, view, tgt)  # outside the covered pixels both are the target
-            scores = view_scores[name]
-            scores["psnr"].append(float(psnr(view, tgt)[0]))
-            scores["ssim"].append(float(ssim(view, tgt)[0]))
-            scores["perceptual"].append(float(perceptual_distance(view, tgt, instrument)[0]))
-            scores["psnr_covered"].append(float(psnr(view, tgt, mask=covered)[0]))
-            scores["ssim_covered"].append(float(ssim(view, tgt, mask=covered)[0]))
-            scores["perceptual_covered"].append(float(perceptual_distance(filled, tgt, instrument)[0]))
+            _score_view(view_scores[name], view, tgt, covered, instrument)
+        if full_resolution:
+            full_views, full_covered = _full_resolution_views(
+                src_rgb, frame_intrinsics(source.camera, height, width), R, T, plane_depth, outputs)
+            for name, view in full_views.items():
+                _score_view(full_scores[name], view, _full(tgt_rgb), full_covered, instrument)
         if boxes_by_frame is not None:
             source_boxes = boxes_by_frame[(source.clip, source.timestamp)]
             target_boxes = boxes_by_frame[(target.clip, target.timestamp)]
@@ -215,6 +258,9 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         "views": {name: {key: _mean(values) for key, values in scores.items()}
                   for name, scores in view_scores.items()},
     }
+    if full_resolution:
+        result["views_full_resolution"] = {name: {key: _mean(values) for key, values in scores.items()}
+                                           for name, scores in full_scores.items()}
     if boxes_by_frame is not None:
         result["boxes"] = {name: {"mean_iou": _mean(values),
                                   "share_iou_0_5": _mean([float(v >= 0.5) for v in values]),
