@@ -55,7 +55,7 @@ from pathlib import Path
 from danr_renderer.data.splits import parse_ratio, ratio_tag
 
 from .errors import StudyError
-from .plan import ARMS, BACKBONES, DEFAULT_RENDERER, FULL, PROTOCOLS, SMOKE, StudyOptions
+from .plan import ARMS, BACKBONES, DEFAULT_RENDERER, FULL, PROTOCOLS, RECIPE_DEFAULTS, SMOKE, StudyOptions
 from .report import format_tables
 from .study import run_study, session_command
 
@@ -95,10 +95,10 @@ def parse_args(argv=None) -> StudyOptions:
                         'study; < 1 for a converged detector)')
     parser.add_argument('--warmup-iters', type=int, default=0,
                         help='linear lr warm-up iterations (default 0)')
-    parser.add_argument('--lr-steps', nargs='+', type=float, default=[0.75, 0.9166667],
+    parser.add_argument('--lr-steps', nargs='+', type=float, default=list(RECIPE_DEFAULTS['lr_steps']),
                         help='lr milestones as fractions of --iters (default 0.75 0.9166667: '
                         'the paper\'s 90 and 110 of 120 epochs)')
-    parser.add_argument('--lr-gamma', type=float, default=0.5,
+    parser.add_argument('--lr-gamma', type=float, default=RECIPE_DEFAULTS['lr_gamma'],
                         help="the lr's factor at each milestone (default 0.5)")
     parser.add_argument('--validations', type=int, default=6,
                         help='holdout validations (checkpoint candidates) per run (default 6)')

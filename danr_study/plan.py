@@ -52,6 +52,9 @@ BACKBONES = {'effnet': ('effnet', 'EfficientNet-Lite0 (ImageNet weights)'),
              'resnet18': ('r18', 'ResNet-18 (random init)')}
 PROTOCOLS = ('sequence', 'image')
 
+# The detector recipe's knobs and their defaults (the first study's schedule: no warm-up, one lr
+# for the whole network, halved at 3/4 and 11/12 of training).
+RECIPE_DEFAULTS = dict(backbone_lr_mult=1.0, warmup_iters=0, lr_steps=(0.75, 0.9166667), lr_gamma=0.5)
 FULL = dict(iters=1200, input_size=(320, 192), batch_size=8, render_size=128, seeds=[0, 1],
             adapt_iters=400)
 SMOKE = dict(iters=2, input_size=(128, 96), batch_size=4, render_size=64, seeds=[0],
@@ -75,10 +78,10 @@ class StudyOptions:
     adapt_iters: int
     threads: int
     smoke: bool
-    backbone_lr_mult: float = 1.0
-    warmup_iters: int = 0
-    lr_steps: tuple = (0.75, 0.9166667)
-    lr_gamma: float = 0.5
+    backbone_lr_mult: float = RECIPE_DEFAULTS['backbone_lr_mult']
+    warmup_iters: int = RECIPE_DEFAULTS['warmup_iters']
+    lr_steps: tuple = RECIPE_DEFAULTS['lr_steps']
+    lr_gamma: float = RECIPE_DEFAULTS['lr_gamma']
     validations: int = 6
 
     def uses_renderer(self) -> bool:

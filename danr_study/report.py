@@ -7,7 +7,7 @@ from pathlib import Path
 
 from danr_renderer.atomic_io import atomic_write_text
 
-from .plan import ARMS, BACKBONES, METRICS, PROTOCOLS, VIEW_KINDS, is_finished
+from .plan import ARMS, BACKBONES, METRICS, PROTOCOLS, RECIPE_DEFAULTS, VIEW_KINDS, is_finished
 
 REFERENCE_ARM = 'na'  # the arm the ΔAP column compares against
 
@@ -88,13 +88,18 @@ def run_list(results: dict) -> list[dict]:
     """The finished runs of results.json, in table order then by seed, as plain records (the
     format of docs/results.json): backbone, protocol ('sequence' or 'image'), split ('1/9'),
     arm ('na', 'aug', 'warp'), seed, iterations, the metrics AP, AP50, AP75, AP_S, AP_M, AP_L
-    in percent on the reported split (None where it has no object of that size) and
-    best_holdout_iter, the iteration of the checkpoint chosen on the holdout split."""
+    in percent on the reported split (None where it has no object of that size),
+    best_holdout_iter, the iteration of the checkpoint chosen on the holdout split, and recipe,
+    the schedule's knobs (plan.RECIPE_DEFAULTS; a record from before a knob existed ran with
+    its default)."""
     return [dict(backbone=r['backbone'], protocol=r['protocol'], split=split_label(r['split']),
                  arm=r['arm'], seed=r['seed'], iterations=r['settings']['iters'],
                  **{name: None if r['metrics'][name] < 0 else r['metrics'][name]
                     for name in METRICS},
-                 best_holdout_iter=r['best_iter'])
+                 best_holdout_iter=r['best_iter'],
+                 recipe={knob: list(value) if isinstance(value, tuple) else value
+                         for knob, value in ((knob, r['settings'].get(knob, default))
+                                             for knob, default in RECIPE_DEFAULTS.items())})
             for records in group_runs(results).values() for r in records]
 
 
