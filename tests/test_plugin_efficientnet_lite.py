@@ -58,6 +58,28 @@ def test_feature_maps_have_the_documented_strides_and_channels():
     assert tuple(odd[0].shape) == (1, 320, 4, 3)
 
 
+def test_channels_last_computes_the_same_features_and_gradients():
+    """channels_last only changes the layout: same outputs (NCHW-contiguous) and gradients as
+    the default layout with the same weights, in training mode (batch statistics); in float64,
+    where only rounding could tell them apart."""
+    torch.manual_seed(0)
+    default = EfficientNetLite0(out_indices=(1, 3)).double().train()
+    fast = EfficientNetLite0(out_indices=(1, 3), channels_last=True).double().train()
+    fast.load_state_dict(default.state_dict())
+    assert fast._blocks[5]._depthwise_conv.weight.is_contiguous(memory_format=torch.channels_last)
+    x = torch.randn(2, 3, 64, 96, dtype=torch.float64)
+    outs = {}
+    for name, model in (('default', default), ('fast', fast)):
+        feats = model(x)
+        assert all(f.is_contiguous() for f in feats)
+        sum(f.square().mean() for f in feats).backward()
+        outs[name] = feats, model._conv_stem.weight.grad, model._blocks[12]._project_conv.weight.grad
+    for got, want in zip(outs['fast'][0], outs['default'][0]):
+        torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-9)
+    for got, want in zip(outs['fast'][1:], outs['default'][1:]):
+        torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-9)
+
+
 def test_tf_same_padding_puts_the_extra_pixel_after():
     # A kernel that copies its centre tap shows which input pixel each output is centred on:
     # even inputs pad (k-2)//2 before and the rest after, so output i is centred on 2i + 1;
