@@ -80,4 +80,13 @@ if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
         --compare "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
         --max-frame-gap 3 --num-pairs 120 --out "$OUT/eval_posed_heldout.json" > "$OUT/eval_posed.log" 2>&1
 fi
-echo "stage 2 renderer: $OUT/stage2/renderer_final.pth; held-out scores: $OUT/eval_posed_heldout.json"
+# The views tools/augment_dataset.py writes (full-resolution composite) against the plane warp at
+# the frames' own size: 40 pairs (VGG distances at 640x360 cost about 15 s a pair on one core).
+if [ ! -f "$OUT/eval_posed_heldout_full.json" ]; then
+    "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
+        --checkpoint "$OUT/stage2/renderer_final.pth" \
+        --compare "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
+        --max-frame-gap 3 --num-pairs 40 --full-resolution --out "$OUT/eval_posed_heldout_full.json" \
+        > "$OUT/eval_posed_full.log" 2>&1
+fi
+echo "stage 2 renderer: $OUT/stage2/renderer_final.pth; held-out scores: $OUT/eval_posed_heldout.json, full resolution: $OUT/eval_posed_heldout_full.json"
