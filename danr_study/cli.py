@@ -55,7 +55,17 @@ from pathlib import Path
 from danr_renderer.data.splits import parse_ratio, ratio_tag
 
 from .errors import StudyError
-from .plan import ARMS, BACKBONES, DEFAULT_RENDERER, FULL, PROTOCOLS, RECIPE_DEFAULTS, SMOKE, StudyOptions
+from .plan import (
+    ARMS,
+    BACKBONES,
+    DEFAULT_RENDERER,
+    DEFAULT_VALIDATIONS,
+    FULL,
+    PROTOCOLS,
+    RECIPE_DEFAULTS,
+    SMOKE,
+    StudyOptions,
+)
 from .report import format_tables
 from .study import run_study, session_command
 
@@ -100,8 +110,9 @@ def parse_args(argv=None) -> StudyOptions:
                         'the paper\'s 90 and 110 of 120 epochs)')
     parser.add_argument('--lr-gamma', type=float, default=RECIPE_DEFAULTS['lr_gamma'],
                         help="the lr's factor at each milestone (default 0.5)")
-    parser.add_argument('--validations', type=int, default=6,
-                        help='holdout validations (checkpoint candidates) per run (default 6)')
+    parser.add_argument('--validations', type=int, default=DEFAULT_VALIDATIONS,
+                        help='holdout validations (checkpoint candidates) per run (default '
+                        f'{DEFAULT_VALIDATIONS})')
     parser.add_argument('--backbone', choices=tuple(BACKBONES), default='effnet')
     parser.add_argument('--render-size', type=int, default=None,
                         help=f'renderer canvas side (default {FULL["render_size"]}; smoke '

@@ -55,6 +55,8 @@ PROTOCOLS = ('sequence', 'image')
 # The detector recipe's knobs and their defaults (the first study's schedule: no warm-up, one lr
 # for the whole network, halved at 3/4 and 11/12 of training).
 RECIPE_DEFAULTS = dict(backbone_lr_mult=1.0, warmup_iters=0, lr_steps=(0.75, 0.9166667), lr_gamma=0.5)
+# Holdout validations (checkpoint candidates) per run by default.
+DEFAULT_VALIDATIONS = 6
 FULL = dict(iters=1200, input_size=(320, 192), batch_size=8, render_size=128, seeds=[0, 1],
             adapt_iters=400)
 SMOKE = dict(iters=2, input_size=(128, 96), batch_size=4, render_size=64, seeds=[0],
@@ -82,7 +84,7 @@ class StudyOptions:
     warmup_iters: int = RECIPE_DEFAULTS['warmup_iters']
     lr_steps: tuple = RECIPE_DEFAULTS['lr_steps']
     lr_gamma: float = RECIPE_DEFAULTS['lr_gamma']
-    validations: int = 6
+    validations: int = DEFAULT_VALIDATIONS
 
     def uses_renderer(self) -> bool:
         """Whether an arm of this study trains on views (every view kind is made with the

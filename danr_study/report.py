@@ -84,6 +84,13 @@ def format_tables(results: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def run_recipe(settings: dict) -> dict:
+    """A run's schedule knobs from its settings (plan.RECIPE_DEFAULTS' keys; a record from
+    before a knob existed ran with its default), lr_steps as a list."""
+    recipe = {knob: settings.get(knob, default) for knob, default in RECIPE_DEFAULTS.items()}
+    return dict(recipe, lr_steps=list(recipe['lr_steps']))
+
+
 def run_list(results: dict) -> list[dict]:
     """The finished runs of results.json, in table order then by seed, as plain records (the
     format of docs/results.json): backbone, protocol ('sequence' or 'image'), split ('1/9'),
@@ -96,10 +103,7 @@ def run_list(results: dict) -> list[dict]:
                  arm=r['arm'], seed=r['seed'], iterations=r['settings']['iters'],
                  **{name: None if r['metrics'][name] < 0 else r['metrics'][name]
                     for name in METRICS},
-                 best_holdout_iter=r['best_iter'],
-                 recipe={knob: list(value) if isinstance(value, tuple) else value
-                         for knob, value in ((knob, r['settings'].get(knob, default))
-                                             for knob, default in RECIPE_DEFAULTS.items())})
+                 best_holdout_iter=r['best_iter'], recipe=run_recipe(r['settings']))
             for records in group_runs(results).values() for r in records]
 
 

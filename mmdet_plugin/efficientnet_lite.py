@@ -181,8 +181,9 @@ class EfficientNetLite0(BaseModule):
             BatchNorms kept in eval mode).
         norm_eval: keep every BatchNorm in eval mode (running statistics frozen) in training.
         channels_last: compute in the channels-last memory format (weights and activations
-            NHWC; the outputs are returned NCHW-contiguous as usual). The same function, about
-            1.7x faster on CPU for training (its depthwise convolutions; benchmarks/RESULTS.md).
+            NHWC; the outputs are returned NCHW-contiguous as usual). The same function; its
+            training step measured 1.5-2.3x faster on CPU (its depthwise convolutions;
+            benchmarks/RESULTS.md, "Detector training step").
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` with a Lite0 state_dict such
             as :func:`find_wheel_weights`'s file loads it strictly, the classifier ``_fc``
             being dropped; None keeps PyTorch's default init; other mmengine init_cfgs

@@ -122,10 +122,14 @@ def _coco_frames(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[s
     return frames
 
 
+def _full(rgb: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) float RGB -> (1, 3, H, W)."""
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].float()
+
+
 def _canvas(rgb: np.ndarray, size: int) -> torch.Tensor:
     """(H, W, 3) float RGB -> (1, 3, S, S) on the renderer's square canvas."""
-    resized = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
-    return torch.from_numpy(np.ascontiguousarray(resized.transpose(2, 0, 1)))[None].float()
+    return _full(cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA))
 
 
 def _sample(depth: torch.Tensor, uv: np.ndarray, scale_xy: tuple[float, float]) -> np.ndarray:
@@ -135,11 +139,6 @@ def _sample(depth: torch.Tensor, uv: np.ndarray, scale_xy: tuple[float, float]) 
     v = torch.from_numpy(uv[:, 1] * scale_xy[1]).float()
     grid = torch.stack([2 * u / width - 1, 2 * v / height - 1], dim=-1)[None, None]
     return F.grid_sample(depth.float(), grid, align_corners=False, padding_mode="border")[0, 0, 0].numpy()
-
-
-def _full(rgb: np.ndarray) -> torch.Tensor:
-    """(H, W, 3) float RGB -> (1, 3, H, W)."""
-    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].float()
 
 
 def _score_view(scores: dict, view: torch.Tensor, target: torch.Tensor, covered: torch.Tensor,
@@ -155,11 +154,11 @@ def _score_view(scores: dict, view: torch.Tensor, target: torch.Tensor, covered:
     scores["perceptual_covered"].append(float(perceptual_distance(filled, target, instrument)[0]))
 
 
-def _full_resolution_views(src_rgb: np.ndarray, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor,
+def _full_resolution_views(source: torch.Tensor, K: torch.Tensor, R: torch.Tensor, T: torch.Tensor,
                            plane_depth: float, outputs: dict) -> tuple[dict, torch.Tensor]:
-    """The views at the source size (H, W) of the module docstring: {method: (1, 3, H, W)} for
-    identity, plane and every renderer's output in `outputs`, and the plane's covered mask."""
-    source = _full(src_rgb)
+    """The views at the source's size (H, W) of the module docstring, for the source (1, 3, H, W):
+    {method: (1, 3, H, W)} for identity, plane and every renderer's output in `outputs`, and the
+    plane's covered mask."""
     size = tuple(source.shape[-2:])
     pose = (K.float(), R.float()[None], T.float()[None])
     plane, plane_alpha = composite_views(source, torch.full((1, 1, *size), plane_depth), *pose,
@@ -227,9 +226,10 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
             _score_view(view_scores[name], view, tgt, covered, instrument)
         if full_resolution:
             full_views, full_covered = _full_resolution_views(
-                src_rgb, frame_intrinsics(source.camera, height, width), R, T, plane_depth, outputs)
+                _full(src_rgb), frame_intrinsics(source.camera, height, width), R, T, plane_depth, outputs)
+            full_target = _full(tgt_rgb)
             for name, view in full_views.items():
-                _score_view(full_scores[name], view, _full(tgt_rgb), full_covered, instrument)
+                _score_view(full_scores[name], view, full_target, full_covered, instrument)
         if boxes_by_frame is not None:
             source_boxes = boxes_by_frame[(source.clip, source.timestamp)]
             target_boxes = boxes_by_frame[(target.clip, target.timestamp)]
