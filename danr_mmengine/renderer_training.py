@@ -102,9 +102,17 @@ class DANRRendererModel(BaseModel):
             from in `init_weights`, to fine-tune it; its config must equal `renderer`'s. The
             discriminator starts fresh. (`load_from` instead restores a whole training
             checkpoint.)
+        generator_init_parts: with `generator_init`, take only these children of the renderer
+            from it ("encoder", "depth_net", "decoder"), each strictly; the configs may then
+            differ elsewhere (e.g. a new depth net beside a trained encoder and decoder).
+        depth_init: "imagenet" starts the depth net's trunk from the EfficientNet-Lite0 ImageNet
+            weights (renderer depth_net="lite0"; LiteDepthNet.load_imagenet); None leaves it to
+            `generator_init` or PyTorch's default init.
     A batch is the dict of RealEstate10KPairs samples. The renderer renders (B, 3, sH, sW);
     targets must have that size (s = render_scale; the configs use s = 1).
     """
+
+    _GENERATOR_PARTS = ("encoder", "depth_net", "decoder")
 
     def __init__(
         self,
@@ -114,6 +122,8 @@ class DANRRendererModel(BaseModel):
         perceptual: dict | None = None,
         data_preprocessor: dict | torch.nn.Module | None = None,
         generator_init: str | None = None,
+        generator_init_parts: tuple[str, ...] | None = None,
+        depth_init: str | None = None,
         depth_supervision: dict | None = None,
         init_cfg: dict | None = None,
     ):
@@ -129,6 +139,20 @@ class DANRRendererModel(BaseModel):
         self.discriminator_loss = DiscriminatorLoss(loss.get("gan_mode", "lsgan"))
         self.perceptual_net = VGG19Features(**(perceptual or {}))
         self.generator_init = generator_init
+        parts = None if generator_init_parts is None else tuple(generator_init_parts)
+        if parts is not None and (generator_init is None or not parts
+                                  or not set(parts) <= set(self._GENERATOR_PARTS)):
+            raise ValueError(f"DANRRendererModel: generator_init_parts must be a non-empty subset of "
+                             f"{self._GENERATOR_PARTS} and needs generator_init, got {generator_init_parts}")
+        self.generator_init_parts = parts
+        if depth_init not in (None, "imagenet") or (
+                depth_init == "imagenet" and self.generator.to_config()["depth_net"] != "lite0"):
+            raise ValueError(f"DANRRendererModel: depth_init must be None or 'imagenet' (which needs "
+                             f"renderer depth_net='lite0'), got {depth_init!r}")
+        if depth_init is not None and generator_init is not None and "depth_net" in (parts or self._GENERATOR_PARTS):
+            raise ValueError("DANRRendererModel: depth_init and a generator_init that loads the depth "
+                             "net would both set it; leave 'depth_net' out of generator_init_parts")
+        self.depth_init = depth_init
         self.depth_supervision = {"weight": 0.0, "scale_invariant": False, **(depth_supervision or {})}
         unknown = set(self.depth_supervision) - {"weight", "scale_invariant"}
         if unknown or self.depth_supervision["weight"] < 0:
@@ -137,9 +161,19 @@ class DANRRendererModel(BaseModel):
 
     def init_weights(self) -> None:
         super().init_weights()
+        if self.depth_init == "imagenet":
+            self.generator.depth_net.load_imagenet()
         if self.generator_init is None:
             return
         pretrained = NovelViewRenderer.load_checkpoint(self.generator_init)
+        if self.generator_init_parts is not None:
+            for part in self.generator_init_parts:
+                try:
+                    getattr(self.generator, part).load_state_dict(getattr(pretrained, part).state_dict())
+                except RuntimeError as error:
+                    raise ValueError(f"DANRRendererModel: the {part} of generator_init "
+                                     f"{self.generator_init} does not fit this renderer's: {error}") from error
+            return
         if pretrained.to_config() != self.generator.to_config():
             raise ValueError(
                 f"DANRRendererModel: generator_init {self.generator_init} was made with renderer "

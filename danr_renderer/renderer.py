@@ -31,12 +31,13 @@ from torch import nn
 from .atomic_io import atomic_write_bytes
 from .checks import as_tensor, check_shape, check_unit_image
 from .geometry import project, rotvec_to_matrix, scale_intrinsics, transform_points, unproject
-from .networks import FeatureEncoder, HourglassDepthNet, ImageDecoder
+from .networks import FeatureEncoder, HourglassDepthNet, ImageDecoder, LiteDepthNet
 from .splatting import BACKENDS, FALLOFFS, splat_points
 
-__all__ = ["RenderOutput", "NovelViewRenderer", "COMPOSITES"]
+__all__ = ["RenderOutput", "NovelViewRenderer", "COMPOSITES", "DEPTH_NETS"]
 
 COMPOSITES = ("decoder", "over")
+DEPTH_NETS = ("hourglass", "lite0")
 
 
 @dataclass
@@ -85,8 +86,12 @@ class NovelViewRenderer(nn.Module):
     Args:
         feature_channels: C, channels per point (paper: 64).
         encoder_widths, decoder_widths: block widths per level of `FeatureEncoder` / `ImageDecoder`.
+        depth_net: "hourglass" (paper): `HourglassDepthNet`, learnt from scratch; "lite0"
+            (beyond the paper): `LiteDepthNet`, an EfficientNet-Lite0 trunk whose ImageNet
+            weights `LiteDepthNet.load_imagenet` loads (a training's `depth_init`), the depth
+            net for real photographs.
         depth_base_channels, depth_levels, depth_max_channels: `HourglassDepthNet` size
-            (paper: level 4, at most 256 channels).
+            (paper: level 4, at most 256 channels); unused by "lite0".
         min_depth, max_depth: bounds of the predicted depth, in the units of the poses' T.
         splat_radius: splat radius in source-image pixels (palette radius = splat_radius * s).
         points_per_pixel: K nearest points composited per palette pixel.
@@ -121,6 +126,7 @@ class NovelViewRenderer(nn.Module):
         render_scale: int = 1,
         splat_rgb: bool = False,
         composite: str = "decoder",
+        depth_net: str = "hourglass",
     ):
         super().__init__()
         if int(render_scale) != render_scale or render_scale < 1:
@@ -133,6 +139,8 @@ class NovelViewRenderer(nn.Module):
         if composite not in COMPOSITES or (composite == "over" and not splat_rgb):
             raise ValueError(f"NovelViewRenderer: composite must be one of {COMPOSITES} "
                              f"('over' needs splat_rgb=True), got {composite!r}")
+        if depth_net not in DEPTH_NETS:
+            raise ValueError(f"NovelViewRenderer: depth_net must be one of {DEPTH_NETS}, got {depth_net!r}")
         if falloff not in FALLOFFS or splat_backend not in BACKENDS:
             raise ValueError(
                 f"NovelViewRenderer: falloff must be one of {FALLOFFS} and splat_backend one of "
@@ -154,10 +162,14 @@ class NovelViewRenderer(nn.Module):
             "render_scale": int(render_scale),
             "splat_rgb": bool(splat_rgb),
             "composite": str(composite),
+            "depth_net": str(depth_net),
         }
         self.encoder = FeatureEncoder(3, feature_channels, encoder_widths)
-        self.depth_net = HourglassDepthNet(3, depth_base_channels, depth_levels, depth_max_channels,
-                                           min_depth, max_depth)
+        if depth_net == "lite0":
+            self.depth_net = LiteDepthNet(min_depth=min_depth, max_depth=max_depth)
+        else:
+            self.depth_net = HourglassDepthNet(3, depth_base_channels, depth_levels, depth_max_channels,
+                                               min_depth, max_depth)
         self.decoder = ImageDecoder(feature_channels + (3 if splat_rgb else 0), 3, decoder_widths)
 
     # ---------------------------------------------------------------- configuration and files

@@ -4,6 +4,8 @@
 #    supervision and appearance jitter (configs/renderer/depth_supervised_128.py);
 # 2. that renderer fine-tuned on real posed Indoor pairs, view loss plus a scale-invariant depth
 #    term at the SfM points (configs/renderer/indoor_video_128.py);
+# 2'. the same fine-tuning with the depth net replaced by the ImageNet-initialised LiteDepthNet
+#    (configs/renderer/indoor_video_lite0_128.py; encoder and decoder from stage 1);
 # then every renderer scored on the held-out posed frames (tools/eval_renderer.py --posed).
 #
 #   scripts/train_indoor_renderer.sh [INDOOR_DIR] [OUT] [POSED]
@@ -74,19 +76,27 @@ if [ ! -f "$OUT/stage2/renderer_final.pth" ]; then
         "${resume[@]}" > "$OUT/stage2.log" 2>&1
 fi
 
+if [ ! -f "$OUT/stage2_lite0/renderer_final.pth" ]; then
+    resume=()
+    if ls "$OUT"/stage2_lite0/iter_*.pth > /dev/null 2>&1; then resume=(--resume); fi
+    DANR_INDOOR_POSED="$OUT/posed_fit" "$PYTHON" tools/train.py configs/renderer/indoor_video_lite0_128.py \
+        --work-dir "$OUT/stage2_lite0" --cfg-options "model.generator_init=$OUT/stage1/renderer_final.pth" \
+        "${resume[@]}" > "$OUT/stage2_lite0.log" 2>&1
+fi
+
 if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
-        --checkpoint "$OUT/stage2/renderer_final.pth" \
-        --compare "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
+        --checkpoint "$OUT/stage2_lite0/renderer_final.pth" \
+        --compare "$OUT/stage2/renderer_final.pth" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
         --max-frame-gap 3 --num-pairs 120 --out "$OUT/eval_posed_heldout.json" > "$OUT/eval_posed.log" 2>&1
 fi
 # The views tools/augment_dataset.py writes (full-resolution composite) against the plane warp at
 # the frames' own size: 40 pairs (VGG distances at 640x360 cost about 15 s a pair on one core).
 if [ ! -f "$OUT/eval_posed_heldout_full.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
-        --checkpoint "$OUT/stage2/renderer_final.pth" \
-        --compare "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
+        --checkpoint "$OUT/stage2_lite0/renderer_final.pth" \
+        --compare "$OUT/stage2/renderer_final.pth" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
         --max-frame-gap 3 --num-pairs 40 --full-resolution --out "$OUT/eval_posed_heldout_full.json" \
         > "$OUT/eval_posed_full.log" 2>&1
 fi
-echo "stage 2 renderer: $OUT/stage2/renderer_final.pth; held-out scores: $OUT/eval_posed_heldout.json, full resolution: $OUT/eval_posed_heldout_full.json"
+echo "stage 2 renderers: $OUT/stage2/renderer_final.pth, $OUT/stage2_lite0/renderer_final.pth; held-out scores: $OUT/eval_posed_heldout.json, full resolution: $OUT/eval_posed_heldout_full.json"

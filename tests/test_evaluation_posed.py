@@ -81,6 +81,25 @@ def test_oracle_depth_scores_as_exact_and_a_constant_orders_nothing(footage):
     assert all(0.0 <= scores["mean_iou"] <= 1.0 for scores in boxes.values())
 
 
+def test_pairs_whose_source_has_no_sfm_points_are_left_out_and_counted(footage, tmp_path):
+    """A frame SfM saw no points in (possible at a clip's edge) gives no plane depth and no depth
+    score: its pairs as a source are dropped and counted, the rest are scored as before."""
+    import shutil
+
+    video = tmp_path / "video"
+    shutil.copytree(footage[0], video)
+    frames = load_posed_frames(video)
+    write_depth_points(frames[1].depth_path, np.zeros((0, 2), np.float32), np.zeros(0, np.float32))
+    write_depth_points(frames[3].depth_path, np.ones((1, 2), np.float32), np.ones(1, np.float32))
+    result = evaluate_posed({"oracle": OracleDepthRenderer(footage[0])}, video, SIZE, max_gap=1)
+    assert result["num_pairs"] == 2 and result["pairs_without_source_points"] == 2  # sources 0 and 2 remain
+    assert result["depth"]["oracle"]["ordered_pairs"] == 1.0
+    for path in (frames[0].depth_path, frames[2].depth_path):
+        write_depth_points(path, np.zeros((0, 2), np.float32), np.zeros(0, np.float32))
+    with pytest.raises(ValueError, match="at least 8 SfM points"):
+        evaluate_posed({}, video, SIZE, max_gap=1)
+
+
 def test_the_tool_scores_checkpoints_on_posed_footage(footage, tmp_path, run_tool):
     from danr_renderer.shipped import DEMO_CHECKPOINT
 

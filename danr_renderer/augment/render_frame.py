@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from ..boxes import transfer_boxes
+from ..data.image_io import image_tensor
 from ..geometry import default_intrinsics, rotvec_to_matrix, scale_intrinsics
 from .camera import Intrinsics
 from .views import View
@@ -79,7 +80,7 @@ class RenderFrame:
         """(H, W, 3) float RGB -> (3, h, w) float tensor on the canvas (h, w) = canvas_size."""
         canvas_h, canvas_w = self.canvas_size
         canvas = _resize(rgb, canvas_w, canvas_h)
-        return torch.from_numpy(np.ascontiguousarray(canvas.transpose(2, 0, 1)))
+        return image_tensor(canvas)
 
     def to_source(self, view: torch.Tensor) -> np.ndarray:
         """A rendered view (3, h, w) float in [0, 1] -> (H, W, 3) uint8 RGB at source size."""

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..data.image_io import image_tensor
 from ..geometry import rotvec_to_matrix
 from ..renderer import NovelViewRenderer
 from .border import BORDER_POLICIES, covered_mask, crop_and_resize, crop_boxes, largest_centred_crop
@@ -135,7 +136,7 @@ def render_image_views(
     if mode in FULL_RESOLUTION_MODES:
         box_depth = (upsample_depth(output.depth, (height, width), depth_upsampling) if mode == "composite"
                      else plane_depth(output.depth, (height, width)))
-        source = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].to(device)
+        source = image_tensor(rgb)[None].to(device)
         fill = F.interpolate(output.image, size=(height, width), mode="bilinear", align_corners=False)
         composites, coverage = composite_views(source, box_depth, frame.source_intrinsics().to(device),
                                                rotvec_to_matrix(rotvecs), translations, fill,

@@ -10,10 +10,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from ..atomic_io import atomic_write_bytes
 
-__all__ = ["ImageReadError", "LoadedImage", "encode_image", "read_image_rgb", "write_image_atomic"]
+__all__ = ["ImageReadError", "LoadedImage", "encode_image", "image_tensor", "read_image_rgb", "write_image_atomic"]
+
+
+def image_tensor(pixels: np.ndarray) -> torch.Tensor:
+    """(H, W, C) array -> contiguous (C, H, W) tensor of the same dtype and values (a copy
+    unless the transposed array is already contiguous)."""
+    if pixels.ndim != 3:
+        raise ValueError(f"image_tensor: need an (H, W, C) array, got shape {pixels.shape}")
+    return torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
 
 
 class ImageReadError(Exception):

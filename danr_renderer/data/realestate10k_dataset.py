@@ -36,6 +36,7 @@ from torch.utils.data import Dataset
 
 from ..geometry import scale_intrinsics
 from .depth_points import rasterize_depth_points, read_depth_points
+from .image_io import image_tensor
 from .realestate10k_cameras import CameraFrame, frame_intrinsics, frame_pair_pose, read_camera_file
 
 __all__ = ["RealEstate10KPairs", "resize_and_crop_geometry"]
@@ -202,7 +203,7 @@ class RealEstate10KPairs(Dataset):
             interpolation = cv2.INTER_AREA if resized[0] < in_size[0] else cv2.INTER_LINEAR
             image = cv2.resize(bgr, (resized[1], resized[0]), interpolation=interpolation)
             image = image[y0 : y0 + out_h, x0 : x0 + out_w, ::-1]
-            return torch.from_numpy(np.ascontiguousarray(image).transpose(2, 0, 1)).float() / 255.0
+            return image_tensor(image).float() / 255.0
 
         K = frame_intrinsics(clip.frames[src_row], in_size[0], in_size[1])
         K = scale_intrinsics(K, resized[1] / in_size[1], resized[0] / in_size[0])

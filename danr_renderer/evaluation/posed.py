@@ -48,7 +48,7 @@ from ..augment.depth_upsample import upsample_depth
 from ..boxes import transfer_boxes
 from ..data.coco_io import read_coco_detection, read_coco_document
 from ..data.depth_points import SPARSE_DEPTH_FOLDER, read_depth_points
-from ..data.image_io import read_image_rgb
+from ..data.image_io import image_tensor, read_image_rgb
 from ..data.realestate10k_cameras import CameraFrame, frame_intrinsics, frame_pair_pose, read_camera_file
 from ..geometry import scale_intrinsics
 from ..metrics import perceptual_distance, psnr, ssim
@@ -58,7 +58,11 @@ from ..renderer import NovelViewRenderer
 from .measures import depth_accuracy, greedy_box_matches
 from .synthetic import splat_at_constant_depth
 
-__all__ = ["PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
+__all__ = ["MIN_SOURCE_POINTS", "PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
+
+# A source frame needs SfM points for the plane warp's depth and for the depth measures; with
+# fewer than this many the pair is left out (and counted in the result).
+MIN_SOURCE_POINTS = 8
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def _coco_frames(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[s
 
 def _full(rgb: np.ndarray) -> torch.Tensor:
     """(H, W, 3) float RGB -> (1, 3, H, W)."""
-    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None].float()
+    return image_tensor(rgb)[None].float()
 
 
 def _canvas(rgb: np.ndarray, size: int) -> torch.Tensor:
@@ -182,10 +186,12 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
 
     size: the canvas side S. max_pairs: evaluate an evenly spread subset of at most that many
-    pairs. Returns {"depth": {method: measures}, "views": {method: {"psnr", "ssim",
-    "perceptual", "psnr_covered", "ssim_covered", "perceptual_covered"}}, "boxes": {method:
-    {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file), "num_pairs"}, and with
-    full_resolution "views_full_resolution" like "views"; means over pairs.
+    pairs. Pairs whose source frame has fewer than MIN_SOURCE_POINTS SfM points are left out
+    before that subset is drawn. Returns {"depth": {method: measures}, "views": {method:
+    {"psnr", "ssim", "perceptual", "psnr_covered", "ssim_covered", "perceptual_covered"}},
+    "boxes": {method: {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file),
+    "num_pairs", "pairs_without_source_points"}, and with full_resolution
+    "views_full_resolution" like "views"; means over pairs.
     """
     frames = load_posed_frames(root)
     boxes_by_frame = None
@@ -196,9 +202,13 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
                           for f in frames}
         allowed = {key for key, value in boxes_by_frame.items() if value is not None}
     pairs = posed_pairs(frames, max_gap, allowed)
+    point_counts = {source.depth_path: len(read_depth_points(source.depth_path)[1]) for source, _ in pairs}
+    without_points = sum(point_counts[source.depth_path] < MIN_SOURCE_POINTS for source, _ in pairs)
+    pairs = [(source, target) for source, target in pairs if point_counts[source.depth_path] >= MIN_SOURCE_POINTS]
     if not pairs:
         raise ValueError(f"{root}: no frame pair within {max_gap} rows" + (f" among the images of {ann_file}"
-                                                                          if ann_file else ""))
+                                                                          if ann_file else "")
+                         + f" whose source has at least {MIN_SOURCE_POINTS} SfM points")
     if max_pairs is not None and len(pairs) > max_pairs:
         pairs = [pairs[i] for i in np.linspace(0, len(pairs) - 1, max_pairs).round().astype(int)]
     instrument = VGG19Features()
@@ -253,6 +263,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
                 box_scores[name] += greedy_box_matches(boxes, labels, truth, truth_labels).tolist()
     result = {
         "num_pairs": len(pairs),
+        "pairs_without_source_points": without_points,
         "depth": {name: {key: _mean([s[key] for s in scores]) for key in scores[0]}
                   for name, scores in depth_scores.items()},
         "views": {name: {key: _mean(values) for key, values in scores.items()}

