@@ -42,13 +42,19 @@ if [ ! -f "$OUT/synthetic/detection/annotations.json" ]; then
         --photo-img-dir "$INDOOR/images" > "$OUT/synthetic.log" 2>&1
 fi
 
-if [ ! -f "$OUT/stage1/renderer_final.pth" ]; then
-    resume=()
-    if ls "$OUT"/stage1/iter_*.pth > /dev/null 2>&1; then resume=(--resume); fi
-    DANR_SYNTHETIC_VIDEO="$OUT/synthetic/video" "$PYTHON" tools/train.py \
-        configs/renderer/depth_supervised_128.py --work-dir "$OUT/stage1" "${resume[@]}" \
-        > "$OUT/stage1.log" 2>&1
-fi
+# train_stage NAME CONFIG VAR=VALUE [tools/train.py options]: trains CONFIG into OUT/NAME (log
+# OUT/NAME.log) with VAR set in its environment; skipped when finished, resumed when interrupted.
+train_stage() {
+    local name=$1 config=$2 data=$3
+    shift 3
+    if [ -f "$OUT/$name/renderer_final.pth" ]; then return; fi
+    local resume=()
+    if ls "$OUT/$name"/iter_*.pth > /dev/null 2>&1; then resume=(--resume); fi
+    env "$data" "$PYTHON" tools/train.py "$config" --work-dir "$OUT/$name" "$@" "${resume[@]}" \
+        > "$OUT/$name.log" 2>&1
+}
+
+train_stage stage1 configs/renderer/depth_supervised_128.py "DANR_SYNTHETIC_VIDEO=$OUT/synthetic/video"
 echo "stage 1 renderer: $OUT/stage1/renderer_final.pth"
 
 if [ ! -d "$POSED/cameras" ]; then
@@ -68,21 +74,10 @@ print(f'{sum(kept.values())} posed frames in {len(kept)} clips to train on')
 " "$OUT/frames_heldout.json" "$POSED" "$OUT/posed_fit"
 fi
 
-if [ ! -f "$OUT/stage2/renderer_final.pth" ]; then
-    resume=()
-    if ls "$OUT"/stage2/iter_*.pth > /dev/null 2>&1; then resume=(--resume); fi
-    DANR_INDOOR_POSED="$OUT/posed_fit" "$PYTHON" tools/train.py configs/renderer/indoor_video_128.py \
-        --work-dir "$OUT/stage2" --cfg-options "model.generator_init=$OUT/stage1/renderer_final.pth" \
-        "${resume[@]}" > "$OUT/stage2.log" 2>&1
-fi
-
-if [ ! -f "$OUT/stage2_lite0/renderer_final.pth" ]; then
-    resume=()
-    if ls "$OUT"/stage2_lite0/iter_*.pth > /dev/null 2>&1; then resume=(--resume); fi
-    DANR_INDOOR_POSED="$OUT/posed_fit" "$PYTHON" tools/train.py configs/renderer/indoor_video_lite0_128.py \
-        --work-dir "$OUT/stage2_lite0" --cfg-options "model.generator_init=$OUT/stage1/renderer_final.pth" \
-        "${resume[@]}" > "$OUT/stage2_lite0.log" 2>&1
-fi
+for stage in stage2:indoor_video_128 stage2_lite0:indoor_video_lite0_128; do
+    train_stage "${stage%%:*}" "configs/renderer/${stage#*:}.py" "DANR_INDOOR_POSED=$OUT/posed_fit" \
+        --cfg-options "model.generator_init=$OUT/stage1/renderer_final.pth"
+done
 
 if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \

@@ -183,7 +183,7 @@ def test_lite_depth_net_loads_the_imagenet_trunk(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="nothing.pth"):
         LiteDepthNet().load_imagenet(tmp_path / "nothing.pth")
     torch.save([1, 2], tmp_path / "list.pth")
-    with pytest.raises(ValueError, match="list.pth: expected a state_dict"):
+    with pytest.raises(ValueError, match="list.pth: expected a state_dict, got list"):
         LiteDepthNet().load_imagenet(tmp_path / "list.pth")
 
 

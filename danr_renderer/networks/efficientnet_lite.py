@@ -151,14 +151,14 @@ def build_lite0_blocks() -> nn.ModuleList:
     return nn.ModuleList(blocks)
 
 
-def split_lite0_state(state, source: str) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+def split_lite0_state(loaded, source: str) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """(trunk_state, classifier_state) of a loaded Lite0 state_dict (a dict wrapped as
     {'state_dict': ...} is unwrapped). The classifier holds the ``_fc.`` tensors (weight
     1000x1280 and bias 1000, keys without the prefix; empty when there are none), the trunk
     everything else. ValueError naming `source` for anything else."""
-    state = state.get("state_dict", state) if isinstance(state, dict) else None
+    state = loaded.get("state_dict", loaded) if isinstance(loaded, dict) else None
     if not isinstance(state, dict):
-        raise ValueError(f"{source}: expected a state_dict, got {type(state).__name__}")
+        raise ValueError(f"{source}: expected a state_dict, got {type(loaded).__name__}")
     classifier = {key[len(CLASSIFIER_PREFIX):]: value for key, value in state.items()
                   if key.startswith(CLASSIFIER_PREFIX)}
     trunk = {key: value for key, value in state.items() if not key.startswith(CLASSIFIER_PREFIX)}
