@@ -108,6 +108,14 @@ class DANRRendererModel(BaseModel):
         depth_init: "imagenet" starts the depth net's trunk from the EfficientNet-Lite0 ImageNet
             weights (renderer depth_net="lite0"; LiteDepthNet.load_imagenet); None leaves it to
             `generator_init` or PyTorch's default init.
+        frozen_parts: children of the renderer ("encoder", "depth_net", "decoder") kept as they
+            start: no gradients, and in eval mode while training (BatchNorm statistics fixed).
+        depth_only: train the depth net alone on the depth term: each step predicts the source
+            depth and takes one generator step on `depth_supervision`'s term (logged as loss and
+            loss_depth), with no rendering, adversarial terms or discriminator step, so the
+            other parts stay as they start. Needs depth_supervision weight > 0 and batches with
+            `src_depth`; one process only (the step bypasses a distributed wrapper's forward).
+            Validation still renders.
     A batch is the dict of RealEstate10KPairs samples. The renderer renders (B, 3, sH, sW);
     targets must have that size (s = render_scale; the configs use s = 1).
     """
@@ -125,6 +133,8 @@ class DANRRendererModel(BaseModel):
         generator_init_parts: tuple[str, ...] | None = None,
         depth_init: str | None = None,
         depth_supervision: dict | None = None,
+        frozen_parts: tuple[str, ...] = (),
+        depth_only: bool = False,
         init_cfg: dict | None = None,
     ):
         if data_preprocessor is None:
@@ -158,6 +168,16 @@ class DANRRendererModel(BaseModel):
         if unknown or self.depth_supervision["weight"] < 0:
             raise ValueError(f"DANRRendererModel: depth_supervision takes weight >= 0 and "
                              f"scale_invariant, got {depth_supervision}")
+        self.frozen_parts = tuple(frozen_parts)
+        if not set(self.frozen_parts) <= set(self._GENERATOR_PARTS):
+            raise ValueError(f"DANRRendererModel: frozen_parts must be a subset of "
+                             f"{self._GENERATOR_PARTS}, got {frozen_parts}")
+        if depth_only and (self.depth_supervision["weight"] <= 0 or "depth_net" in self.frozen_parts):
+            raise ValueError("DANRRendererModel: depth_only trains the depth net on the depth term: "
+                             "it needs depth_supervision weight > 0 and 'depth_net' not in frozen_parts")
+        self.depth_only = bool(depth_only)
+        for part in self.frozen_parts:
+            getattr(self.generator, part).requires_grad_(False)
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -180,6 +200,12 @@ class DANRRendererModel(BaseModel):
                 f"config {pretrained.to_config()}, but this model's is {self.generator.to_config()}"
             )
         self.generator.load_state_dict(pretrained.state_dict())
+
+    def train(self, mode: bool = True) -> "DANRRendererModel":
+        super().train(mode)
+        for part in self.frozen_parts:
+            getattr(_unwrap(self.generator), part).eval()
+        return self
 
     def render(self, data: dict) -> RenderOutput:
         """The generator's output for a preprocessed batch; its novel views (B, 3, sH, sW) are
@@ -224,6 +250,8 @@ class DANRRendererModel(BaseModel):
         loss_depth with depth supervision.
         """
         data = self.data_preprocessor(data, True)
+        if self.depth_only:
+            return self._depth_step(data, optim_wrapper["generator"])
         generator_optim = optim_wrapper["generator"]
         discriminator_optim = optim_wrapper["discriminator"]
         with generator_optim.optim_context(self.generator):
@@ -248,6 +276,21 @@ class DANRRendererModel(BaseModel):
         log_vars["loss_d"] = discriminator_terms["total"]
         log_vars.update({f"loss_d_{k}": v for k, v in discriminator_terms.items() if k != "total"})
         return {key: value.detach() for key, value in log_vars.items()}
+
+    def _depth_step(self, data: dict, generator_optim) -> dict[str, torch.Tensor]:
+        """The `depth_only` step: one generator update on the weighted depth term alone."""
+        if is_model_wrapper(self.generator):
+            raise ValueError("DANRRendererModel: depth_only trains in one process; run "
+                             "tools/train.py without a distributed launcher")
+        if "src_depth" not in data:
+            raise ValueError("DANRRendererModel: depth_only needs batches with src_depth "
+                             "(RealEstate10KPairs(depth_folder=...))")
+        with generator_optim.optim_context(self.generator):
+            depth = self.generator.predict_depth(data["src_image"])
+            term = depth_loss(depth, data["src_depth"], self.depth_supervision["scale_invariant"])
+            total = self.depth_supervision["weight"] * term
+        generator_optim.update_params(total)
+        return {"loss": total.detach(), "loss_depth": term.detach()}
 
     def val_step(self, data: dict) -> list[dict[str, float]]:
         data = self.data_preprocessor(data, False)

@@ -74,10 +74,11 @@ def _cameras(batch: int, K, R, T) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
     return tuple(cameras)
 
 
-def _check_image(image) -> torch.Tensor:
+def _centred_image(image) -> torch.Tensor:
+    """The checked image (B, 3, H, W) in [0, 1] mapped to [-1, 1], the networks' input range."""
     image = as_tensor(_WHERE, "image", image, (None, 3, None, None))
     check_unit_image(_WHERE, "image", image)
-    return image
+    return image * 2.0 - 1.0
 
 
 class NovelViewRenderer(nn.Module):
@@ -228,12 +229,16 @@ class NovelViewRenderer(nn.Module):
         """image (B, 3, H, W) in [0, 1] -> point features (B, C', H, W), depth (B, 1, H, W).
 
         C' = C, or C + 3 with `splat_rgb` (the centred image appended)."""
-        image = _check_image(image)
-        centred = image * 2.0 - 1.0
+        centred = _centred_image(image)
         features = self.encoder(centred)
         if self._config["splat_rgb"]:
             features = torch.cat([features, centred], dim=1)
         return features, self.depth_net(centred)
+
+    def predict_depth(self, image: torch.Tensor) -> torch.Tensor:
+        """image (B, 3, H, W) in [0, 1] -> predicted z-depth (B, 1, H, W), the depth `encode`
+        gives, without running the encoder."""
+        return self.depth_net(_centred_image(image))
 
     def render_from(self, features: torch.Tensor, depth: torch.Tensor, K: torch.Tensor,
                     R: torch.Tensor, T: torch.Tensor) -> RenderOutput:

@@ -6,10 +6,17 @@
 #    term at the SfM points (configs/renderer/indoor_video_128.py);
 # 2'. the same fine-tuning with the depth net replaced by the ImageNet-initialised LiteDepthNet
 #    (configs/renderer/indoor_video_lite0_128.py; encoder and decoder from stage 1);
-# then every renderer scored on the held-out posed frames (tools/eval_renderer.py --posed).
+# 2''. depth first: LiteDepthNet trained alone on the SfM depths (indoor_depth_lite0_128.py,
+#    stage2_depth), then the view fine-tuning with that depth net frozen
+#    (indoor_video_lite0_frozen_128.py, stage2_frozen);
+# then every renderer scored on the held-out posed frames (tools/eval_renderer.py --posed), the
+# last stage of STAGES as the candidate against the others, stage 1 and the demo checkpoint.
 #
-#   scripts/train_indoor_renderer.sh [INDOOR_DIR] [OUT] [POSED]
+#   [STAGES="stage2 stage2_lite0 stage2_depth stage2_frozen"] scripts/train_indoor_renderer.sh \
+#       [INDOOR_DIR] [OUT] [POSED]
 #       defaults ../shared/data/indoor_objects, work_dirs/indoor_renderer, work_dirs/indoor_posed
+# STAGES (default all four, in that order) chooses which second stages train and are scored;
+# stage2_frozen needs stage2_depth before it.
 # POSED is the whole Indoor set posed once by tools/pose_video.py (made here when missing).
 # Held out: the last 20% of the frames of every sequence (OUT/frames_heldout.json); textures and
 # training pairs come only from the other frames (OUT/frames_fit.json, OUT/posed_fit). Every step
@@ -74,24 +81,34 @@ print(f'{sum(kept.values())} posed frames in {len(kept)} clips to train on')
 " "$OUT/frames_heldout.json" "$POSED" "$OUT/posed_fit"
 fi
 
-for stage in stage2:indoor_video_128 stage2_lite0:indoor_video_lite0_128; do
-    train_stage "${stage%%:*}" "configs/renderer/${stage#*:}.py" "DANR_INDOOR_POSED=$OUT/posed_fit" \
-        --cfg-options "model.generator_init=$OUT/stage1/renderer_final.pth"
+STAGES=${STAGES:-"stage2 stage2_lite0 stage2_depth stage2_frozen"}
+scored=()
+for stage in $STAGES; do
+    case $stage in
+        stage2) config=indoor_video_128 init=stage1 ;;
+        stage2_lite0) config=indoor_video_lite0_128 init=stage1 ;;
+        stage2_depth) config=indoor_depth_lite0_128 init=stage1 ;;
+        stage2_frozen) config=indoor_video_lite0_frozen_128 init=stage2_depth ;;
+        *) echo "unknown stage $stage in STAGES (stage2 stage2_lite0 stage2_depth stage2_frozen)" >&2; exit 2 ;;
+    esac
+    train_stage "$stage" "configs/renderer/$config.py" "DANR_INDOOR_POSED=$OUT/posed_fit" \
+        --cfg-options "model.generator_init=$OUT/$init/renderer_final.pth"
+    scored=("$OUT/$stage/renderer_final.pth" "${scored[@]}")
 done
+candidate=${scored[0]}
+others=("${scored[@]:1}" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth)
 
 if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
-        --checkpoint "$OUT/stage2_lite0/renderer_final.pth" \
-        --compare "$OUT/stage2/renderer_final.pth" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
+        --checkpoint "$candidate" --compare "${others[@]}" \
         --max-frame-gap 3 --num-pairs 120 --out "$OUT/eval_posed_heldout.json" > "$OUT/eval_posed.log" 2>&1
 fi
 # The views tools/augment_dataset.py writes (full-resolution composite) against the plane warp at
 # the frames' own size: 40 pairs (VGG distances at 640x360 cost about 15 s a pair on one core).
 if [ ! -f "$OUT/eval_posed_heldout_full.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
-        --checkpoint "$OUT/stage2_lite0/renderer_final.pth" \
-        --compare "$OUT/stage2/renderer_final.pth" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth \
+        --checkpoint "$candidate" --compare "${others[@]}" \
         --max-frame-gap 3 --num-pairs 40 --full-resolution --out "$OUT/eval_posed_heldout_full.json" \
         > "$OUT/eval_posed_full.log" 2>&1
 fi
-echo "stage 2 renderers: $OUT/stage2/renderer_final.pth, $OUT/stage2_lite0/renderer_final.pth; held-out scores: $OUT/eval_posed_heldout.json, full resolution: $OUT/eval_posed_heldout_full.json"
+echo "renderers: ${scored[*]}; held-out scores: $OUT/eval_posed_heldout.json, full resolution: $OUT/eval_posed_heldout_full.json"

@@ -453,3 +453,34 @@ def test_tools_train_trains_the_renderer_without_mmdet_or_mmcv(tmp_path, run_too
     assert exported["feature_channels"] == _TINY_MODEL["renderer"]["feature_channels"]
     probe = run_tool("tools/train.py", "--help", env=env)  # the tool itself needs neither
     assert "config" in probe.stdout
+
+
+def test_frozen_parts_keep_weights_and_batchnorm_statistics(tmp_path):
+    """frozen_parts=('depth_net',): a training step moves the encoder and decoder but leaves
+    every parameter and BatchNorm buffer of the depth net as it was, and model.train() keeps
+    the frozen part in eval mode; an unknown part is refused by name."""
+    import copy
+
+    plugin = _plugin()
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+    _textured_clip(tmp_path)
+    dataset = RealEstate10KPairs(tmp_path, image_size=32, max_frame_gap=2)
+    tiny = {k: v for k, v in _TINY_MODEL.items() if k != "type"}
+    torch.manual_seed(0)
+    model = plugin.DANRRendererModel(**tiny, frozen_parts=("depth_net",)).train()
+    before = copy.deepcopy(model.generator)
+    optim = OptimWrapperDict(
+        generator=OptimWrapper(torch.optim.SGD(model.generator.parameters(), lr=0.05)),
+        discriminator=OptimWrapper(torch.optim.SGD(model.discriminator.parameters(), lr=0.05)))
+    model.train_step(_batch(dataset, [0, 3]), optim)
+    assert not model.generator.depth_net.training and model.generator.encoder.training
+    buffers = dict(before.depth_net.named_buffers())
+    assert any("running_mean" in name for name in buffers)
+    for name, value in model.generator.depth_net.state_dict().items():
+        assert torch.equal(value, before.depth_net.state_dict()[name]), name
+    for part in ("encoder", "decoder"):
+        assert any(not torch.equal(a, b) for a, b in zip(getattr(model.generator, part).parameters(),
+                                                         getattr(before, part).parameters())), part
+    with pytest.raises(ValueError, match="frozen_parts must be a subset of"):
+        plugin.DANRRendererModel(**tiny, frozen_parts=("trunk",))
