@@ -10,7 +10,8 @@
 #    stage2_depth), then the view fine-tuning with that depth net frozen
 #    (indoor_video_lite0_frozen_128.py, stage2_frozen);
 # then every renderer scored on the held-out posed frames (tools/eval_renderer.py --posed), the
-# last stage of STAGES as the candidate against the others, stage 1 and the demo checkpoint.
+# last stage of STAGES as the candidate against the others, stage 1 and the demo checkpoint, each
+# also with its depth scaled to the SfM points' median (--sfm-scale, the plane warp's scale).
 #
 #   [STAGES="stage2 stage2_lite0 stage2_depth stage2_frozen"] scripts/train_indoor_renderer.sh \
 #       [INDOOR_DIR] [OUT] [POSED]
@@ -101,14 +102,14 @@ others=("${scored[@]:1}" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synth
 if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
         --checkpoint "$candidate" --compare "${others[@]}" \
-        --max-frame-gap 3 --num-pairs 120 --out "$OUT/eval_posed_heldout.json" > "$OUT/eval_posed.log" 2>&1
+        --max-frame-gap 3 --num-pairs 120 --sfm-scale --out "$OUT/eval_posed_heldout.json" > "$OUT/eval_posed.log" 2>&1
 fi
 # The views tools/augment_dataset.py writes (full-resolution composite) against the plane warp at
 # the frames' own size: 40 pairs (VGG distances at 640x360 cost about 15 s a pair on one core).
 if [ ! -f "$OUT/eval_posed_heldout_full.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \
         --checkpoint "$candidate" --compare "${others[@]}" \
-        --max-frame-gap 3 --num-pairs 40 --full-resolution --out "$OUT/eval_posed_heldout_full.json" \
+        --max-frame-gap 3 --num-pairs 40 --full-resolution --sfm-scale --out "$OUT/eval_posed_heldout_full.json" \
         > "$OUT/eval_posed_full.log" 2>&1
 fi
 echo "renderers: ${scored[*]}; held-out scores: $OUT/eval_posed_heldout.json, full resolution: $OUT/eval_posed_heldout_full.json"

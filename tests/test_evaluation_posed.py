@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from danr_renderer.data.depth_points import read_depth_points, write_depth_points
-from danr_renderer.evaluation.posed import evaluate_posed, load_posed_frames, posed_pairs
+from danr_renderer.evaluation.posed import SFM_SCALE_SUFFIX, evaluate_posed, load_posed_frames, posed_pairs
 from danr_renderer.renderer import RenderOutput
 from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
 
@@ -46,14 +46,26 @@ class OracleDepthRenderer:
         self.frames = {frame.depth_path.name: frame for frame in load_posed_frames(video)}
         self.video = video
 
-    def __call__(self, image, K, R, T):
+    def encode(self, image):
+        """Features: the image itself; depth: the frame's exact depth times `factor`."""
         import cv2
 
         for path, depth in self.depths.items():
             rgb = cv2.imread(str(self.video / "frames" / path.parent.name / f"{path.stem}.png"))[:, :, ::-1]
             if np.abs(rgb / 255.0 - image[0].permute(1, 2, 0).numpy()).max() < 1e-3:
-                return RenderOutput(image, depth[None, None], torch.ones_like(image[:, :1]), None)
+                return image, self.factor * depth[None, None]
         raise AssertionError("an image the oracle does not know")
+
+    factor = 1.0
+
+    def render_from(self, features, depth, K, R, T):
+        return RenderOutput(features, depth, torch.ones_like(features[:, :1]), None)
+
+
+class DoubledDepthRenderer(OracleDepthRenderer):
+    """The oracle's shape at twice its scale."""
+
+    factor = 2.0
 
 
 def test_pairs_within_the_gap(footage):
@@ -131,3 +143,23 @@ def test_full_resolution_views_score_the_composite_against_the_plane(footage):
     assert full["oracle"]["psnr_covered"] > full["plane"]["psnr_covered"]
     # The plane leaves its holes black; the oracle fills them from its view.
     assert full["oracle"]["psnr"] > full["plane"]["psnr"] + 1.0
+
+
+def test_sfm_scale_gives_a_renderer_the_plane_warps_scale(footage):
+    """A depth of the right shape at twice the scale: its full-resolution views and carried boxes
+    differ from the oracle's, and scaled to the SfM points' median they are the oracle's exactly;
+    its depth scores (median-scaled) are the oracle's; no depth row is added for the variant."""
+    video, frames_file = footage
+    renderers = {"oracle": OracleDepthRenderer(video), "doubled": DoubledDepthRenderer(video)}
+    result = evaluate_posed(renderers, video, SIZE, max_gap=4, ann_file=frames_file, group_key="scene",
+                            order_key="frame", full_resolution=True, sfm_scale=True)
+    full, boxes = result["views_full_resolution"], result["boxes"]
+    assert set(result["depth"]) == {"constant", "oracle", "doubled"}
+    assert result["depth"]["doubled"]["abs_rel"] == pytest.approx(result["depth"]["oracle"]["abs_rel"], abs=1e-6)
+    assert abs(full["doubled"]["psnr_covered"] - full["oracle"]["psnr_covered"]) > 1e-3
+    for name in ("oracle", "doubled"):
+        scaled = name + SFM_SCALE_SUFFIX
+        for key, value in full["oracle"].items():
+            assert full[scaled][key] == pytest.approx(value, abs=1e-4), (scaled, key)
+        assert boxes[scaled]["mean_iou"] == pytest.approx(boxes["oracle"]["mean_iou"], abs=1e-6)
+    assert boxes["doubled"]["mean_iou"] != pytest.approx(boxes["oracle"]["mean_iou"], abs=1e-4)

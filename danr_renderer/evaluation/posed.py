@@ -19,6 +19,11 @@ canvas (resized anisotropically, intrinsics scaled with it) and is scored on thr
   upsampled view; "plane" is the same composite at the median SfM depth (tools/augment_dataset.py
   --mode plane, at the metric depth instead of the renderer's), its holes left black, and
   "covered" the pixels its splat covers to FULL_ALPHA;
+* with sfm_scale=True, every renderer once more as "<name>@sfm_scale": its source depth times
+  the median SfM depth over the median of its depth at the SfM points, splatted and decoded
+  again. The plane warp takes its one depth from the SfM points; this variant gets the same
+  scale from them and keeps only the renderer's shape, so it tells a depth whose shape is off
+  from one whose scale is (training with the scale-invariant depth term fixes no scale);
 * boxes (when a COCO set annotates the frames): the source frame's boxes carried with
   danr_renderer.boxes.transfer_boxes into the target and greedily matched, class by class, to
   the target frame's own boxes (measures.greedy_box_matches; mean IoU over the target boxes,
@@ -58,7 +63,7 @@ from ..renderer import NovelViewRenderer
 from .measures import depth_accuracy, greedy_box_matches
 from .synthetic import splat_at_constant_depth
 
-__all__ = ["MIN_SOURCE_POINTS", "PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
+__all__ = ["MIN_SOURCE_POINTS", "SFM_SCALE_SUFFIX", "PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
 
 # A source frame needs SfM points for the plane warp's depth and for the depth measures; with
 # fewer than this many the pair is left out (and counted in the result).
@@ -179,11 +184,17 @@ def _mean(values: list[float]) -> float | None:
     return float(np.mean(finite)) if finite else None
 
 
+SFM_SCALE_SUFFIX = "@sfm_scale"
+
+
 @torch.no_grad()
 def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, size: int, max_gap: int = 3,
                    ann_file: str | Path | None = None, group_key: str = "sequence", order_key: str = "frame",
-                   max_pairs: int | None = None, seed: int = 0, full_resolution: bool = False) -> dict:
+                   max_pairs: int | None = None, seed: int = 0, full_resolution: bool = False,
+                   sfm_scale: bool = False) -> dict:
     """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
+
+    A renderer is anything with NovelViewRenderer's `encode` and `render_from`.
 
     size: the canvas side S. max_pairs: evaluate an evenly spread subset of at most that many
     pairs. Pairs whose source frame has fewer than MIN_SOURCE_POINTS SfM points are left out
@@ -191,7 +202,9 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     {"psnr", "ssim", "perceptual", "psnr_covered", "ssim_covered", "perceptual_covered"}},
     "boxes": {method: {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file),
     "num_pairs", "pairs_without_source_points"}, and with full_resolution
-    "views_full_resolution" like "views"; means over pairs.
+    "views_full_resolution" like "views"; with sfm_scale the views and boxes also of each
+    f"{name}{SFM_SCALE_SUFFIX}" (its depth scores equal the renderer's: they median-scale);
+    means over pairs.
     """
     frames = load_posed_frames(root)
     boxes_by_frame = None
@@ -227,11 +240,18 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         plane, covered = splat_at_constant_depth(src, plane_depth, K, R, T, (size, size), K)
         depths = {"constant": torch.full((1, 1, size, size), plane_depth)}
         views = {"identity": src, "plane": plane}
-        outputs = {name: renderer(src, K[None], R[None], T[None]) for name, renderer in renderers.items()}
+        outputs = {}
+        for name, renderer in renderers.items():
+            features, depth = renderer.encode(src)
+            outputs[name] = renderer.render_from(features, depth, K[None], R[None], T[None])
+            if sfm_scale:
+                ratio = plane_depth / float(np.median(_sample(depth, uv, scale_xy)))
+                outputs[name + SFM_SCALE_SUFFIX] = renderer.render_from(features, depth * ratio, K[None],
+                                                                        R[None], T[None])
         for name, output in outputs.items():
             depths[name], views[name] = output.depth, output.image.clamp(0, 1)
-        for name, depth in depths.items():
-            depth_scores[name].append(depth_accuracy(_sample(depth, uv, scale_xy), z, rng))
+        for name in ("constant", *renderers):
+            depth_scores[name].append(depth_accuracy(_sample(depths[name], uv, scale_xy), z, rng))
         for name, view in views.items():
             _score_view(view_scores[name], view, tgt, covered, instrument)
         if full_resolution:
@@ -248,7 +268,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
             truth = torch.tensor([xyxy for xyxy, _ in target_boxes], dtype=torch.float64)
             truth_labels = [label for _, label in target_boxes]
             to_canvas = torch.tensor([*scale_xy, *scale_xy], dtype=torch.float64)
-            carried_by = {"identity": None, "plane": depths["constant"], **{n: depths[n] for n in renderers}}
+            carried_by = {"identity": None, "plane": depths["constant"], **{n: depths[n] for n in outputs}}
             for name, depth in carried_by.items():
                 if not source_boxes:
                     box_scores[name] += [0.0] * len(truth)
