@@ -31,7 +31,7 @@ from danr_renderer.augment.cli_help import DESCRIPTION, EPILOG
 from danr_renderer.augment.depth_upsample import DEPTH_UPSAMPLING
 from danr_renderer.augment.render_image import RENDER_MODES
 from danr_renderer.boxes import METHODS
-from danr_renderer.shipped import DEMO_CHECKPOINT
+from danr_renderer.shipped import INDOOR_VIDEO_CHECKPOINT
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -60,8 +60,9 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--img-dir", type=Path, required=True,
                         help="folder the images' file_name entries are relative to")
     parser.add_argument("--out-dir", type=Path, required=True, help="output folder")
-    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT,
-                        help="renderer checkpoint (default: %(default)s)")
+    parser.add_argument("--checkpoint", type=Path, default=INDOOR_VIDEO_CHECKPOINT,
+                        help="renderer checkpoint (default: %(default)s, the real-photo renderer; "
+                        "checkpoints/danr_synthetic_demo.pth is the synthetic one)")
     parser.add_argument("--views", default="paper4",
                         help="paper4 | random1 | FILE.json (see below; default %(default)s)")
     parser.add_argument("--render-size", type=int, default=128,
