@@ -112,6 +112,18 @@ def test_photometric_jitter_changes_source_and_target_alike(tmp_path):
     torch.testing.assert_close(plain["src_image"], RealEstate10KPairs(tmp_path, image_size=(16, 24))[0]["src_image"])
 
 
+def _tiny_depth_model(**settings):
+    """A DANRRendererModel small enough for a few CPU steps; `settings` override its arguments."""
+    from danr_mmengine import DANRRendererModel
+
+    return DANRRendererModel(**{
+        "renderer": dict(feature_channels=4, encoder_widths=(4,), decoder_widths=(4,), depth_base_channels=4,
+                         depth_levels=2, depth_max_channels=8, min_depth=0.5, max_depth=12.0),
+        "discriminator": dict(base_channels=4, n_layers=2),
+        "loss": dict(content_widths=(4, 8, 8, 16, 16)),
+        "perceptual": dict(widths=(4, 8, 8, 16, 16)), **settings})
+
+
 def test_training_with_depth_supervision_learns_the_depth(synthetic_video):
     """Only the depth term (the image terms weighted 0): a few Adam steps on one batch bring the
     predicted depth towards the exact one, and the term is logged."""
@@ -122,13 +134,9 @@ def test_training_with_depth_supervision_learns_the_depth(synthetic_video):
     from danr_mmengine import DANRRendererModel
 
     torch.manual_seed(0)
-    model = DANRRendererModel(
-        renderer=dict(feature_channels=4, encoder_widths=(4,), decoder_widths=(4,), depth_base_channels=4,
-                      depth_levels=2, depth_max_channels=8, min_depth=0.5, max_depth=12.0),
-        discriminator=dict(base_channels=4, n_layers=2),
+    model = _tiny_depth_model(
         loss=dict(lambda_gan=0.0, lambda_feat=0.0, lambda_l1=0.0, lambda_content=0.0,
                   content_widths=(4, 8, 8, 16, 16)),
-        perceptual=dict(widths=(4, 8, 8, 16, 16)),
         depth_supervision=dict(weight=1.0))
     optim = OptimWrapperDict(
         generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), lr=3e-3)),
@@ -139,17 +147,6 @@ def test_training_with_depth_supervision_learns_the_depth(synthetic_video):
     assert logs[-1]["loss_depth"] < 0.5 * logs[0]["loss_depth"]
     with pytest.raises(ValueError, match="depth_supervision takes"):
         DANRRendererModel(depth_supervision=dict(weight=1.0, kind="l2"))
-
-
-def _tiny_depth_model(**extra):
-    from danr_mmengine import DANRRendererModel
-
-    return DANRRendererModel(
-        renderer=dict(feature_channels=4, encoder_widths=(4,), decoder_widths=(4,), depth_base_channels=4,
-                      depth_levels=2, depth_max_channels=8, min_depth=0.5, max_depth=12.0),
-        discriminator=dict(base_channels=4, n_layers=2),
-        loss=dict(content_widths=(4, 8, 8, 16, 16)),
-        perceptual=dict(widths=(4, 8, 8, 16, 16)), **extra)
 
 
 def test_depth_only_step_is_gradient_descent_on_the_depth_term_alone(synthetic_video):

@@ -38,6 +38,8 @@ class OracleDepthRenderer:
     """Stands in for a renderer: the exact depth of the frame it is shown (looked up by its
     pixels), and the source image as its view."""
 
+    factor = 1.0
+
     def __init__(self, video):
         self.depths = {}
         for path in (video / "depth").rglob("*.npz"):
@@ -55,8 +57,6 @@ class OracleDepthRenderer:
             if np.abs(rgb / 255.0 - image[0].permute(1, 2, 0).numpy()).max() < 1e-3:
                 return image, self.factor * depth[None, None]
         raise AssertionError("an image the oracle does not know")
-
-    factor = 1.0
 
     def render_from(self, features, depth, K, R, T):
         return RenderOutput(features, depth, torch.ones_like(features[:, :1]), None)

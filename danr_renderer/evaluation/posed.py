@@ -239,19 +239,21 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         plane_depth = float(np.median(z))
         plane, covered = splat_at_constant_depth(src, plane_depth, K, R, T, (size, size), K)
         depths = {"constant": torch.full((1, 1, size, size), plane_depth)}
+        at_points = {"constant": _sample(depths["constant"], uv, scale_xy)}
         views = {"identity": src, "plane": plane}
         outputs = {}
         for name, renderer in renderers.items():
             features, depth = renderer.encode(src)
             outputs[name] = renderer.render_from(features, depth, K[None], R[None], T[None])
+            at_points[name] = _sample(depth, uv, scale_xy)
             if sfm_scale:
-                ratio = plane_depth / float(np.median(_sample(depth, uv, scale_xy)))
+                ratio = plane_depth / float(np.median(at_points[name]))
                 outputs[name + SFM_SCALE_SUFFIX] = renderer.render_from(features, depth * ratio, K[None],
                                                                         R[None], T[None])
         for name, output in outputs.items():
             depths[name], views[name] = output.depth, output.image.clamp(0, 1)
-        for name in ("constant", *renderers):
-            depth_scores[name].append(depth_accuracy(_sample(depths[name], uv, scale_xy), z, rng))
+        for name, sampled in at_points.items():
+            depth_scores[name].append(depth_accuracy(sampled, z, rng))
         for name, view in views.items():
             _score_view(view_scores[name], view, tgt, covered, instrument)
         if full_resolution:
