@@ -61,7 +61,7 @@ def _extension_setup() -> dict:
     extension = CppExtension(
         "danr_renderer.splatting._C",
         SOURCES,
-        extra_compile_args=["-O3", "-fopenmp", *_cpu_flags()],
+        extra_compile_args=["-O3", "-fno-math-errno", "-fopenmp", *_cpu_flags()],
         extra_link_args=["-fopenmp"],
     )
     return {"ext_modules": [extension], "cmdclass": {"build_ext": OptionalBuildExtension}}

@@ -22,8 +22,8 @@
 // depend on the number of threads.
 //
 // Memory: the candidate lists (about 1-2 entries per point), 8 bytes per point while binning,
-// one int32 per kept (pixel, point) pair and, in the backward pass, the image gradient once
-// more, pixel-major; never (pairs x channels).
+// one int32 per kept (pixel, point) pair and per thread one tile's composite (forward) or
+// image gradient (backward), pixel-major; never (pairs x channels).
 #include <torch/extension.h>
 
 #include <algorithm>
@@ -164,19 +164,32 @@ inline TileSpan for_each_tile(double u, double v, double radius, const Grid& gri
           static_cast<int16_t>((row_hi >> shift) - ty0 + 1)};
 }
 
-// a = 1 - d/r ("linear") or 1 - d^2/r^2 ("quadratic") at squared distance d^2 = dist_sq;
-// with slope, also da/du / (u - c) = da/dv / (v - c): -1 / (d r) (0 at d = 0) or -2 / r^2.
+// a = 1 - d/r ("linear") or 1 - d^2/r^2 ("quadratic") at squared distance d^2, with 1/r and
+// 1/r^2 computed once (the forward and backward passes get bit-equal weights from it).
 template <typename scalar_t>
-inline scalar_t falloff_weight(scalar_t dist_sq, scalar_t radius, scalar_t radius_sq,
-                               bool quadratic, scalar_t* slope = nullptr) {
-  if (quadratic) {
-    if (slope) *slope = scalar_t(-2) / radius_sq;
-    return scalar_t(1) - dist_sq / radius_sq;
+struct Falloff {
+  scalar_t inv_radius, inv_radius_sq;
+  bool quadratic;
+  Falloff(double radius, bool is_quadratic)
+      : inv_radius(static_cast<scalar_t>(1.0 / radius)),
+        inv_radius_sq(static_cast<scalar_t>(1.0 / (radius * radius))),
+        quadratic(is_quadratic) {}
+
+  scalar_t weight(scalar_t dist_sq) const {
+    return quadratic ? scalar_t(1) - dist_sq * inv_radius_sq
+                     : scalar_t(1) - std::sqrt(dist_sq) * inv_radius;
   }
-  const scalar_t dist = std::sqrt(dist_sq);
-  if (slope) *slope = dist > 0 ? scalar_t(-1) / (dist * radius) : scalar_t(0);
-  return scalar_t(1) - dist / radius;
-}
+  // Also da/du / (u - c) = da/dv / (v - c): -1 / (d r) (0 at d = 0) or -2 / r^2.
+  scalar_t weight(scalar_t dist_sq, scalar_t* slope) const {
+    if (quadratic) {
+      *slope = scalar_t(-2) * inv_radius_sq;
+      return scalar_t(1) - dist_sq * inv_radius_sq;
+    }
+    const scalar_t dist = std::sqrt(dist_sq);
+    *slope = dist > 0 ? -inv_radius / dist : scalar_t(0);
+    return scalar_t(1) - dist * inv_radius;
+  }
+};
 
 // The tile's pixel rectangle.
 struct TileRect {
@@ -297,6 +310,43 @@ struct VectorOf {
   static void store(scalar_t* to, const type& vector) { std::memcpy(to, &vector, sizeof vector); }
 };
 
+// Copies one row of a tile between its pixel-major form (cols pixels x C channels, a pixel's
+// C values contiguous) and the C planes (row segments plane_stride apart): ToPlanes writes the
+// planes, otherwise it reads them. Blocks of 8 pixels x 8 planes, so that a block's lines stay
+// in L1 (the planes of a square image lie a power of two apart and compete for one cache set);
+// full blocks have fixed bounds so that the compiler unrolls them.
+template <bool ToPlanes, typename scalar_t>
+inline void transpose_tile_row(
+    typename std::conditional<ToPlanes, const scalar_t*, scalar_t*>::type pixel_major,
+    typename std::conditional<ToPlanes, scalar_t*, const scalar_t*>::type planes,
+    int64_t plane_stride, int64_t channels, int64_t cols) {
+  constexpr int64_t kBlock = 8;
+  for (int64_t ch0 = 0; ch0 < channels; ch0 += kBlock) {
+    const int64_t block_planes = std::min(kBlock, channels - ch0);
+    for (int64_t j0 = 0; j0 < cols; j0 += kBlock) {
+      const int64_t block_cols = std::min(kBlock, cols - j0);
+      const auto pixel = pixel_major + j0 * channels + ch0;
+      const auto plane = planes + ch0 * plane_stride + j0;
+      auto copy = [&](int64_t c, int64_t j) {
+        if constexpr (ToPlanes) {
+          plane[c * plane_stride + j] = pixel[j * channels + c];
+        } else {
+          pixel[j * channels + c] = plane[c * plane_stride + j];
+        }
+      };
+      if (block_planes == kBlock && block_cols == kBlock) {
+        for (int64_t c = 0; c < kBlock; ++c) {
+          for (int64_t j = 0; j < kBlock; ++j) copy(c, j);
+        }
+      } else {
+        for (int64_t c = 0; c < block_planes; ++c) {
+          for (int64_t j = 0; j < block_cols; ++j) copy(c, j);
+        }
+      }
+    }
+  }
+}
+
 // The composite sum_k weight_k f_(point_k) of `Vectors` vectors of channels from `first`, one
 // sum per vector: independent chains over k (one chain waited on each FMA in turn).
 template <int Vectors, typename scalar_t>
@@ -350,9 +400,10 @@ void forward_kernel(const scalar_t* features, int64_t batch, int64_t num_points,
                     scalar_t* depth, int32_t* pair_point, int64_t* pixel_start,
                     int32_t* pixel_count) {
   const int64_t tiles = grid.tiles(), height = grid.height, width = grid.width;
-  const scalar_t radius = static_cast<scalar_t>(radius_d);
   const scalar_t radius_sq = static_cast<scalar_t>(radius_d * radius_d);
+  const Falloff<scalar_t> falloff(radius_d, quadratic);
   const double margin = range_margin(radius_d);
+  const scalar_t chord_margin = static_cast<scalar_t>(margin);
   const bool use_chords = radius_d >= 2.5;  // a chord saves tests once the box is 5+ px wide
 #pragma omp parallel num_threads(num_threads())
   {
@@ -393,11 +444,13 @@ void forward_kernel(const scalar_t* features, int64_t batch, int64_t num_points,
           if (!(dv_sq < radius_sq)) continue;
           int64_t col_lo = box_lo, col_hi = box_hi;
           if (use_chords) {
-            const double dv = static_cast<double>(offset_v);
-            pixel_range(c->u, std::sqrt(std::max(0.0, radius_d * radius_d - dv * dv)), margin,
-                        width, &col_lo, &col_hi);
-            col_lo = std::max(col_lo, box_lo);
-            col_hi = std::min(col_hi, box_hi);
+            // Columns whose centres can lie within the chord's half-width of u (a superset:
+            // smallest index > first, indices up to last; u > -r), in the points' precision.
+            const scalar_t half = std::sqrt(radius_sq - dv_sq);
+            const scalar_t first = c->u - half - scalar_t(0.5) - chord_margin;
+            const scalar_t last = c->u + half - scalar_t(0.5) + chord_margin;
+            col_lo = std::max(col_lo, static_cast<int64_t>(std::max(first, scalar_t(-1)) + 1));
+            col_hi = std::min(col_hi, static_cast<int64_t>(std::max(last, scalar_t(0))));
           }
           const int64_t row_pixel = (i - rect.row0) * rect.cols - rect.col0;
           for (int64_t j = col_lo; j <= col_hi; ++j) {
@@ -408,7 +461,7 @@ void forward_kernel(const scalar_t* features, int64_t batch, int64_t num_points,
             if (dist_sq < radius_sq && held < max_per_pixel) {
               slot_point[p * slots + held] = c->point;
               if (held == 0) std::memcpy(front + p, &c->key, sizeof(scalar_t));
-              slot_alpha[p * slots + held] = falloff_weight(dist_sq, radius, radius_sq, quadratic);
+              slot_alpha[p * slots + held] = falloff.weight(dist_sq);
               count[p] = held + 1;
               full += (held + 1 == max_per_pixel);
             }
@@ -438,42 +491,50 @@ void forward_kernel(const scalar_t* features, int64_t batch, int64_t num_points,
         pixel_count[pixel] = held;
         pair += held;
       }
-      // Composite into the tile's pixel-major buffer, then write it out plane by plane
-      // (writing all C planes per pixel measured twice as slow at C = 64: the planes of a
-      // square image lie a power of two apart, so their lines compete for one cache set).
+      // Composite into the tile's pixel-major buffer, then write it out to the planes (all C
+      // planes per pixel measured twice as slow at C = 64, one plane at a time 10% slower
+      // than blocks).
       const scalar_t* feats = features + b * num_points * channels;
       for (int64_t p = 0, pair = first_pair; p < pixels; pair += count[p], ++p) {
         composite_pixel(feats, channels, pair_point + pair, pair_weight + (pair - first_pair),
                         count[p], acc + p * channels);
       }
-      for (int64_t ch = 0; ch < channels; ++ch) {
-        for (int64_t i = 0; i < rect.rows; ++i) {
-          scalar_t* row =
-              image + ((b * channels + ch) * height + rect.row0 + i) * width + rect.col0;
-          const scalar_t* from = acc + i * rect.cols * channels + ch;
-          for (int64_t j = 0; j < rect.cols; ++j) row[j] = from[j * channels];
-        }
+      for (int64_t i = 0; i < rect.rows; ++i) {
+        transpose_tile_row<true, scalar_t>(
+            acc + i * rect.cols * channels,
+            image + (b * channels * height + rect.row0 + i) * width + rect.col0, height * width,
+            channels, rect.cols);
       }
     }
   }
 }
 
-// Returns f . g over C values and adds weight * g to grad_f: vectors of channels (their dot
-// products summed in one vector, its lanes in order), then single channels; a fixed order,
+// Returns f . g over C values and adds weight * g to grad_f: blocks of four vectors of
+// channels (four independent partial sums: one sum would wait on each FMA in turn), then
+// single vectors, then single channels; the partial sums and lanes are added in a fixed order,
 // whatever the threads. One walk over a point's row serves both.
 template <typename scalar_t>
 inline scalar_t dot_and_add(const scalar_t* f, const scalar_t* g, scalar_t weight,
                             scalar_t* grad_f, int64_t channels) {
   using V = VectorOf<scalar_t>;
-  typename V::type sum = {};
+  typename V::type sum[4] = {};
   int64_t ch = 0;
+  for (; ch + 4 * V::kLanes <= channels; ch += 4 * V::kLanes) {
+    for (int s = 0; s < 4; ++s) {
+      const int64_t at = ch + s * V::kLanes;
+      const typename V::type g_ch = V::load(g + at);
+      sum[s] += V::load(f + at) * g_ch;
+      V::store(grad_f + at, V::load(grad_f + at) + weight * g_ch);
+    }
+  }
   for (; ch + V::kLanes <= channels; ch += V::kLanes) {
     const typename V::type g_ch = V::load(g + ch);
-    sum += V::load(f + ch) * g_ch;
+    sum[0] += V::load(f + ch) * g_ch;
     V::store(grad_f + ch, V::load(grad_f + ch) + weight * g_ch);
   }
+  const typename V::type lanes = (sum[0] + sum[1]) + (sum[2] + sum[3]);
   scalar_t total = 0;
-  for (int64_t lane = 0; lane < V::kLanes; ++lane) total += sum[lane];
+  for (int64_t lane = 0; lane < V::kLanes; ++lane) total += lanes[lane];
   for (; ch < channels; ++ch) {
     total += f[ch] * g[ch];
     grad_f[ch] += weight * g[ch];
@@ -489,35 +550,16 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
                      const scalar_t* grad_alpha, const scalar_t* grad_depth,
                      scalar_t* grad_points, scalar_t* grad_features) {
   const int64_t tiles = grid.tiles(), height = grid.height, width = grid.width;
-  const scalar_t radius = static_cast<scalar_t>(radius_d);
-  const scalar_t radius_sq = static_cast<scalar_t>(radius_d * radius_d);
+  const Falloff<scalar_t> falloff(radius_d, quadratic);
   // Four passes of tiles with equal (column, row) parity; no point meets two tiles of a pass.
   std::vector<std::vector<int64_t>> passes(4);
   for (int64_t g = 0; g < batch * tiles; ++g) {
     const int64_t t = g % tiles;
     passes[2 * ((t / grid.cols) % 2) + (t % grid.cols) % 2].push_back(g);
   }
-  // grad_image pixel-major (B, H, W, C), one image row at a time: each plane's row is read
-  // in one run (a tile's rows of 64 planes, 256 KiB apart, took a fifth of the backward).
-  std::unique_ptr<scalar_t[]> grad_pixel_major(
-      new scalar_t[static_cast<size_t>(batch * height * width * channels)]);
 #pragma omp parallel num_threads(num_threads())
   {
-#pragma omp for schedule(static)
-    for (int64_t line = 0; line < batch * height; ++line) {
-      const int64_t b = line / height, row = line % height;
-      scalar_t* to = grad_pixel_major.get() + line * width * channels;
-      // Blocks of 16 columns: the block's pixel-major rows stay in L1 over the C planes.
-      for (int64_t col0 = 0; col0 < width; col0 += 16) {
-        const int64_t cols = std::min<int64_t>(16, width - col0);
-        for (int64_t ch = 0; ch < channels; ++ch) {
-          const scalar_t* from = grad_image + ((b * channels + ch) * height + row) * width + col0;
-          scalar_t* block = to + col0 * channels + ch;
-          for (int64_t col = 0; col < cols; ++col) block[col * channels] = from[col];
-        }
-      }
-    }
-    std::vector<scalar_t> layer_buf;
+    std::vector<scalar_t> layer_buf, grad_tile_buf;
     for (const auto& pass : passes) {
 #pragma omp for schedule(dynamic)
       for (size_t at = 0; at < pass.size(); ++at) {
@@ -528,6 +570,15 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
         const scalar_t* feats = features + b * num_points * channels;
         scalar_t* grad_pts = grad_points + b * num_points * 3;
         scalar_t* grad_feats = grad_features + b * num_points * channels;
+        // The tile's image gradient pixel-major (pixels, C): a pixel's C values are then one
+        // run for its points' dot products.
+        scalar_t* grad_tile = grown(grad_tile_buf, pixels * channels);
+        for (int64_t i = 0; i < rect.rows; ++i) {
+          transpose_tile_row<false, scalar_t>(
+              grad_tile + i * rect.cols * channels,
+              grad_image + (b * channels * height + rect.row0 + i) * width + rect.col0,
+              height * width, channels, rect.cols);
+        }
         for (int64_t p = 0, i = 0, j = 0; p < pixels; ++p, j = (j + 1 == rect.cols) ? 0 : j + 1) {
           i += (p > 0 && j == 0);  // (i, j): pixel p's row and column inside the tile
           const int64_t row = rect.row0 + i, col = rect.col0 + j;
@@ -535,7 +586,7 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
           const int32_t held = pixel_count[pixel];
           if (held == 0) continue;
           const int32_t* list = pair_point + pixel_start[pixel];
-          const scalar_t* grad_out = grad_pixel_major.get() + pixel * channels;
+          const scalar_t* grad_out = grad_tile + p * channels;
           const scalar_t centre_u = static_cast<scalar_t>(col) + scalar_t(0.5);
           const scalar_t centre_v = static_cast<scalar_t>(row) + scalar_t(0.5);
           // Per layer k: a_k, T_k = prod_{j<k} (1 - a_j), f_k . grad_out, da/d(u, v) over the
@@ -547,7 +598,7 @@ void backward_kernel(const scalar_t* points, const scalar_t* features, int64_t b
             const scalar_t offset_u = pts[3 * n] - centre_u, offset_v = pts[3 * n + 1] - centre_v;
             const scalar_t dist_sq = offset_u * offset_u + offset_v * offset_v;
             scalar_t slope;
-            const scalar_t a = falloff_weight(dist_sq, radius, radius_sq, quadratic, &slope);
+            const scalar_t a = falloff.weight(dist_sq, &slope);
             scalar_t* entry = layer + 6 * k;
             entry[0] = a, entry[1] = transmittance;
             entry[2] = dot_and_add(feats + n * channels, grad_out, a * transmittance,
