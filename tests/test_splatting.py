@@ -262,10 +262,14 @@ def crowded_scene(generator, batch, num_points, channels, height, width, dtype=F
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("falloff", ["linear", "quadratic"])
 @pytest.mark.parametrize("points_per_pixel, radius", [(1, 1.5), (4, 3.0), (24, 4.0)])
-def test_native_matches_torch_backend_with_gradients(dtype, falloff, points_per_pixel, radius):
+# 123 channels: the kernel's blocks of 8, 4, 2 and 1 vectors of float, its 8 x 8 plane transposes
+# and the leftover channels; 5: leftovers only.
+@pytest.mark.parametrize("channels", [5, 123])
+def test_native_matches_torch_backend_with_gradients(dtype, falloff, points_per_pixel, radius,
+                                                     channels):
     # 37 x 53: 2 x 2 tiles of 32 px, partial ones at the right and bottom edges.
     generator = torch.Generator().manual_seed(zlib.crc32(repr((falloff, radius)).encode()))
-    points, features = crowded_scene(generator, 3, 1500, 5, 37, 53, dtype)
+    points, features = crowded_scene(generator, 3, 1500, channels, 37, 53, dtype)
     points[1, :700, 2] = -1.0  # batch items differ in how many points are behind the camera
     kwargs = dict(radius=radius, points_per_pixel=points_per_pixel, falloff=falloff)
     native = splat_with_grads(points, features, (37, 53), "native", **kwargs)

@@ -310,6 +310,43 @@ struct VectorOf {
   static void store(scalar_t* to, const type& vector) { std::memcpy(to, &vector, sizeof vector); }
 };
 
+// An 8 x 8 block: to[i * to_stride + j] = from[j * from_stride + i]. For float, eight vector
+// loads, three rounds of shuffles and eight vector stores where the compiler has
+// __builtin_shufflevector (GCC 12+, Clang); element by element otherwise.
+template <typename scalar_t>
+inline void transpose_block(const scalar_t* from, int64_t from_stride, scalar_t* to,
+                            int64_t to_stride) {
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+  if constexpr (VectorOf<scalar_t>::kLanes == 8) {
+    using V = VectorOf<scalar_t>;
+    typename V::type row[8], pair[8], quad[8];
+    for (int i = 0; i < 8; ++i) row[i] = V::load(from + i * from_stride);
+    for (int i = 0; i < 8; i += 2) {  // interleave rows 2m, 2m+1
+      pair[i] = __builtin_shufflevector(row[i], row[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+      pair[i + 1] = __builtin_shufflevector(row[i], row[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {  // then pairs of rows: columns in groups of four rows
+      for (int h = 0; h < 2; ++h) {
+        quad[i + 2 * h] =
+            __builtin_shufflevector(pair[i + h], pair[i + h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        quad[i + 2 * h + 1] =
+            __builtin_shufflevector(pair[i + h], pair[i + h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+      }
+    }
+    for (int c = 0; c < 4; ++c) {  // column c and c + 4: the halves of quad[c] and quad[c + 4]
+      V::store(to + c * to_stride,
+               __builtin_shufflevector(quad[c], quad[c + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+      V::store(to + (c + 4) * to_stride,
+               __builtin_shufflevector(quad[c], quad[c + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+    }
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < 8; ++i) {
+    for (int64_t j = 0; j < 8; ++j) to[i * to_stride + j] = from[j * from_stride + i];
+  }
+}
+
 // Copies one row of a tile between its pixel-major form (cols pixels x C channels, a pixel's
 // C values contiguous) and the C planes (row segments plane_stride apart): ToPlanes writes the
 // planes, otherwise it reads them. Blocks of 8 pixels x 8 planes, so that a block's lines stay
@@ -335,8 +372,10 @@ inline void transpose_tile_row(
         }
       };
       if (block_planes == kBlock && block_cols == kBlock) {
-        for (int64_t c = 0; c < kBlock; ++c) {
-          for (int64_t j = 0; j < kBlock; ++j) copy(c, j);
+        if constexpr (ToPlanes) {
+          transpose_block(pixel, channels, plane, plane_stride);
+        } else {
+          transpose_block(plane, plane_stride, pixel, channels);
         }
       } else {
         for (int64_t c = 0; c < block_planes; ++c) {
