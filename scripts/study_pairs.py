@@ -1,0 +1,30 @@
+#!/usr/bin/env python
+"""Seed-paired differences between the study's arms (+Aug − N.A., +Aug − +Warp, +Warp − N.A.)
+from a run list, e.g. the committed docs/results.json (danr_study.paired):
+
+    python scripts/study_pairs.py docs/results.json [--metric AP]
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from danr_study.errors import StudyError
+from danr_study.paired import format_paired_table, read_run_list
+from danr_study.plan import METRICS
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('runs', type=Path, help='run list (docs/results.json or OUT/runs.json)')
+    parser.add_argument('--metric', choices=METRICS, default='AP')
+    args = parser.parse_args(argv)
+    try:
+        print(format_paired_table(read_run_list(args.runs), metric=args.metric), end='')
+    except StudyError as error:
+        print(f'study_pairs.py: error: {error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Seed-paired differences between the study's arms (danr_study.paired, scripts/study_pairs.py)
+on hand-made run lists whose differences are computed by hand below."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from danr_study.errors import StudyError
+from danr_study.paired import format_paired_table, half_range, paired_differences, read_run_list
+
+REPO = Path(__file__).resolve().parents[1]
+RECIPE_C = dict(backbone_lr_mult=1.0, warmup_iters=100, lr_steps=[0.4], lr_gamma=0.1)
+FIRST_RECIPE = dict(backbone_lr_mult=1.0, warmup_iters=0, lr_steps=[0.75, 0.9166667], lr_gamma=0.5)
+
+
+def run(arm, seed, ap, protocol='sequence', iterations=4800, recipe=RECIPE_C, ap50=None):
+    return dict(backbone='effnet', protocol=protocol, split='1/9', arm=arm, seed=seed,
+                iterations=iterations, AP=ap, AP50=ap50, AP75=None, AP_S=None, AP_M=None,
+                AP_L=None, best_holdout_iter=iterations, recipe=recipe)
+
+
+def test_differences_pair_seeds_within_a_comparable_group():
+    runs = [run('na', 0, 20.0), run('na', 1, 22.0), run('na', 2, 21.0),
+            run('aug', 2, 25.0), run('aug', 0, 23.0), run('aug', 1, 21.0),
+            run('aug', 3, 40.0),                      # no N.A. of seed 3: left out
+            run('na', 0, 5.0, iterations=600, recipe=FIRST_RECIPE),  # another group
+            run('aug', 0, 4.0, iterations=600, recipe=FIRST_RECIPE),
+            run('aug', 1, 9.0, recipe=dict(RECIPE_C, lr_gamma=0.5))]  # another recipe: alone
+    long, short = sorted(paired_differences(runs, 'aug', 'na'), key=lambda p: -p.group[3])
+    # Seeds 0, 1, 2: 23 - 20, 21 - 22, 25 - 21.
+    assert long.seeds == (0, 1, 2) and long.differences == (3.0, -1.0, 4.0)
+    assert long.mean == pytest.approx(2.0) and long.spread == pytest.approx(2.5)
+    assert short.seeds == (0,) and short.differences == (-1.0,) and short.spread is None
+    assert paired_differences(runs, 'aug', 'warp') == []
+
+
+def test_runs_without_the_metric_are_not_paired_and_duplicates_are_refused():
+    runs = [run('na', 0, 20.0, ap50=None), run('aug', 0, 21.0, ap50=50.0)]
+    assert paired_differences(runs, 'aug', 'na', metric='AP50') == []
+    with pytest.raises(StudyError, match='two runs of na seed 0'):
+        paired_differences(runs + [run('na', 0, 19.0)], 'aug', 'na')
+
+
+def test_half_range():
+    assert half_range([3.0, -1.0, 4.0]) == 2.5 and half_range([7.0]) is None
+
+
+def test_table_says_whether_the_mean_exceeds_every_spread():
+    runs = [run('na', 0, 20.0), run('na', 1, 22.0), run('aug', 0, 26.0), run('aug', 1, 27.0),
+            run('warp', 0, 25.0), run('warp', 1, 28.0)]
+    lines = format_paired_table(runs).splitlines()
+    # +Aug − N.A.: +6, +5 -> mean +5.5, spread 0.5; arm spreads 0.5 (aug) and 1.0 (N.A.).
+    assert lines[2] == ('| effnet | sequence | 1/9 | 4800 | lr x0.1 at 0.4; warm-up 100 | '
+                        '+Aug − N.A. | 0 1 | +6.0 +5.0 | +5.5 | 0.5 | 0.5 / 1.0 | yes |')
+    # +Aug − +Warp: +1, -1 -> mean 0, spread 1: not beyond.
+    assert lines[3].endswith('| +Aug − +Warp | 0 1 | +1.0 -1.0 | +0.0 | 1.0 | 0.5 / 1.5 | no |')
+    assert lines[4].startswith('| effnet | sequence | 1/9 | 4800 | lr x0.1 at 0.4; warm-up 100 | '
+                               '+Warp − N.A. | 0 1 | +5.0 +6.0 |')
+    assert len(lines) == 5
+
+
+def test_cli_reads_a_run_list_and_names_a_bad_file(tmp_path):
+    good = tmp_path / 'runs.json'
+    good.write_text(json.dumps([run('na', 0, 20.0), run('warp', 0, 11.0)]))
+    script = [sys.executable, str(REPO / 'scripts' / 'study_pairs.py')]
+    done = subprocess.run(script + [str(good)], capture_output=True, text=True, check=True)
+    assert '| +Warp − N.A. | 0 | -9.0 | -9.0 | – | – / – |  |' in done.stdout
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps([{'backbone': 'effnet', 'arm': 'na'}]))
+    failed = subprocess.run(script + [str(bad)], capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert f'{bad}: run 0 lacks protocol, split, seed, iterations, recipe' in failed.stderr
+    with pytest.raises(StudyError, match='cannot read the run list'):
+        read_run_list(tmp_path / 'missing.json')
