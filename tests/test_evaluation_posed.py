@@ -7,7 +7,14 @@ import pytest
 import torch
 
 from danr_renderer.data.depth_points import read_depth_points, write_depth_points
-from danr_renderer.evaluation.posed import SFM_SCALE_SUFFIX, evaluate_posed, load_posed_frames, posed_pairs
+from danr_renderer.evaluation.posed import (
+    RULE_SCALE_SUFFIX,
+    SFM_SCALE_SUFFIX,
+    evaluate_posed,
+    load_posed_frames,
+    posed_pairs,
+)
+from danr_renderer.posing import SYNTHETIC_MEDIAN_DEPTH
 from danr_renderer.renderer import RenderOutput
 from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
 
@@ -66,6 +73,15 @@ class DoubledDepthRenderer(OracleDepthRenderer):
     """The oracle's shape at twice its scale."""
 
     factor = 2.0
+
+
+class RuleScaledOracleRenderer(OracleDepthRenderer):
+    """The oracle's shape, each frame's depth scaled so that its median (numpy's) is the scale
+    rule's SYNTHETIC_MEDIAN_DEPTH."""
+
+    def encode(self, image):
+        features, depth = super().encode(image)
+        return features, depth * (SYNTHETIC_MEDIAN_DEPTH / float(np.median(depth.numpy())))
 
 
 def test_pairs_within_the_gap(footage):
@@ -145,16 +161,24 @@ def test_full_resolution_views_score_the_composite_against_the_plane(footage):
     assert full["oracle"]["psnr"] > full["plane"]["psnr"] + 1.0
 
 
-def test_sfm_scale_gives_a_renderer_the_plane_warps_scale(footage):
+@pytest.fixture(scope="module")
+def rescaled(footage):
+    """One evaluation with both rescaled variants of the oracle, its doubled twin and the
+    rule-scaled reference (shared by the two tests below: the full-resolution scores are slow)."""
+    video, frames_file = footage
+    renderers = {"oracle": OracleDepthRenderer(video), "doubled": DoubledDepthRenderer(video),
+                 "reference": RuleScaledOracleRenderer(video)}
+    return evaluate_posed(renderers, video, SIZE, max_gap=4, ann_file=frames_file, group_key="scene",
+                          order_key="frame", full_resolution=True, sfm_scale=True, rule_scale=True)
+
+
+def test_sfm_scale_gives_a_renderer_the_plane_warps_scale(rescaled):
     """A depth of the right shape at twice the scale: its full-resolution views and carried boxes
     differ from the oracle's, and scaled to the SfM points' median they are the oracle's exactly;
     its depth scores (median-scaled) are the oracle's; no depth row is added for the variant."""
-    video, frames_file = footage
-    renderers = {"oracle": OracleDepthRenderer(video), "doubled": DoubledDepthRenderer(video)}
-    result = evaluate_posed(renderers, video, SIZE, max_gap=4, ann_file=frames_file, group_key="scene",
-                            order_key="frame", full_resolution=True, sfm_scale=True)
+    result = rescaled
     full, boxes = result["views_full_resolution"], result["boxes"]
-    assert set(result["depth"]) == {"constant", "oracle", "doubled"}
+    assert set(result["depth"]) == {"constant", "oracle", "doubled", "reference"}
     assert result["depth"]["doubled"]["abs_rel"] == pytest.approx(result["depth"]["oracle"]["abs_rel"], abs=1e-6)
     assert abs(full["doubled"]["psnr_covered"] - full["oracle"]["psnr_covered"]) > 1e-3
     for name in ("oracle", "doubled"):
@@ -163,3 +187,17 @@ def test_sfm_scale_gives_a_renderer_the_plane_warps_scale(footage):
             assert full[scaled][key] == pytest.approx(value, abs=1e-4), (scaled, key)
         assert boxes[scaled]["mean_iou"] == pytest.approx(boxes["oracle"]["mean_iou"], abs=1e-6)
     assert boxes["doubled"]["mean_iou"] != pytest.approx(boxes["oracle"]["mean_iou"], abs=1e-4)
+
+
+def test_rule_scale_sets_each_frames_median_depth_without_the_sfm_points(rescaled):
+    """At the rule scale the oracle and its doubled twin both become the oracle scaled per frame
+    to the rule's median (a reference computed here with numpy), on every view and box score."""
+    full, canvas, boxes = rescaled["views_full_resolution"], rescaled["views"], rescaled["boxes"]
+    # The synthetic rooms' frames are not all at the rule's median: scaling changes the views.
+    assert abs(full["oracle"]["psnr_covered"] - full["reference"]["psnr_covered"]) > 1e-3
+    for name in ("oracle", "doubled"):
+        scaled = name + RULE_SCALE_SUFFIX
+        for scores in (full, canvas):
+            for key, value in scores["reference"].items():
+                assert scores[scaled][key] == pytest.approx(value, abs=1e-4), (scaled, key)
+        assert boxes[scaled]["mean_iou"] == pytest.approx(boxes["reference"]["mean_iou"], abs=1e-6)

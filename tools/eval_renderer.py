@@ -101,6 +101,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     posed.add_argument("--sfm-scale", action="store_true",
                        help="also score each renderer with its depth scaled to the median SfM depth "
                        "(the scale the plane warp is given), as NAME@sfm_scale")
+    posed.add_argument("--rule-scale", action="store_true",
+                       help="also score each renderer with its depth scaled so its median over the image "
+                       "is the scale rule's median depth (no SfM point read), as NAME@rule_scale")
     posed.add_argument("--group-key", default="sequence", help="its image key naming the clip")
     posed.add_argument("--order-key", default="frame", help="its image key giving the timestamp")
     args = parser.parse_args(argv)
@@ -122,12 +125,13 @@ def main_posed(args: argparse.Namespace) -> dict:
                  for name, path in zip(names, paths)}
     result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
                             args.order_key, max_pairs=args.num_pairs, seed=args.seed,
-                            full_resolution=args.full_resolution, sfm_scale=args.sfm_scale)
+                            full_resolution=args.full_resolution, sfm_scale=args.sfm_scale,
+                            rule_scale=args.rule_scale)
     result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in paths],
                           "ann_file": None if args.ann_file is None else str(args.ann_file), "size": args.size,
                           "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed,
                           "full_resolution": args.full_resolution,
-                          "sfm_scale": args.sfm_scale}
+                          "sfm_scale": args.sfm_scale, "rule_scale": args.rule_scale}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out, result, indent=2)
     print(json.dumps({part: result[part] for part in ("depth", "views", "views_full_resolution", "boxes")

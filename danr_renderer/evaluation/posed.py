@@ -24,6 +24,10 @@ canvas (resized anisotropically, intrinsics scaled with it) and is scored on thr
   again. The plane warp takes its one depth from the SfM points; this variant gets the same
   scale from them and keeps only the renderer's shape, so it tells a depth whose shape is off
   from one whose scale is (training with the scale-invariant depth term fixes no scale);
+* with rule_scale=True, every renderer once more as "<name>@rule_scale": its source depth times
+  SYNTHETIC_MEDIAN_DEPTH over the median of its depth over the whole canvas. No SfM point is
+  read: the scale rule (docs/conventions.md) makes every clip's median sparse depth that value,
+  so it is the one scale a single frame can be given without its footage;
 * boxes (when a COCO set annotates the frames): the source frame's boxes carried with
   danr_renderer.boxes.transfer_boxes into the target and greedily matched, class by class, to
   the target frame's own boxes (measures.greedy_box_matches; mean IoU over the target boxes,
@@ -58,7 +62,7 @@ from ..data.realestate10k_cameras import CameraFrame, frame_intrinsics, frame_pa
 from ..geometry import scale_intrinsics
 from ..metrics import perceptual_distance, psnr, ssim
 from ..networks import VGG19Features
-from ..posing import source_clip
+from ..posing import SYNTHETIC_MEDIAN_DEPTH, source_clip
 from ..renderer import NovelViewRenderer
 from .measures import depth_accuracy, greedy_box_matches
 from .synthetic import splat_at_constant_depth
@@ -185,13 +189,21 @@ def _mean(values: list[float]) -> float | None:
 
 
 SFM_SCALE_SUFFIX = "@sfm_scale"
+RULE_SCALE_SUFFIX = "@rule_scale"
+
+
+def rule_scaled(depth: torch.Tensor) -> torch.Tensor:
+    """depth (B, 1, H, W) times SYNTHETIC_MEDIAN_DEPTH over each image's median depth (the
+    median as numpy's: the mean of the two middle values of an even count)."""
+    medians = depth.flatten(1).quantile(0.5, dim=1).view(-1, 1, 1, 1)
+    return depth * (SYNTHETIC_MEDIAN_DEPTH / medians)
 
 
 @torch.no_grad()
 def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, size: int, max_gap: int = 3,
                    ann_file: str | Path | None = None, group_key: str = "sequence", order_key: str = "frame",
                    max_pairs: int | None = None, seed: int = 0, full_resolution: bool = False,
-                   sfm_scale: bool = False) -> dict:
+                   sfm_scale: bool = False, rule_scale: bool = False) -> dict:
     """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
 
     A renderer is anything with NovelViewRenderer's `encode` and `render_from`.
@@ -203,7 +215,8 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     "boxes": {method: {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file),
     "num_pairs", "pairs_without_source_points"}, and with full_resolution
     "views_full_resolution" like "views"; with sfm_scale the views and boxes also of each
-    f"{name}{SFM_SCALE_SUFFIX}" (its depth scores equal the renderer's: they median-scale);
+    f"{name}{SFM_SCALE_SUFFIX}" (its depth scores equal the renderer's: they median-scale), and
+    with rule_scale of each f"{name}{RULE_SCALE_SUFFIX}";
     means over pairs.
     """
     frames = load_posed_frames(root)
@@ -250,6 +263,9 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
                 ratio = plane_depth / float(np.median(at_points[name]))
                 outputs[name + SFM_SCALE_SUFFIX] = renderer.render_from(features, depth * ratio, K[None],
                                                                         R[None], T[None])
+            if rule_scale:
+                outputs[name + RULE_SCALE_SUFFIX] = renderer.render_from(features, rule_scaled(depth), K[None],
+                                                                         R[None], T[None])
         for name, output in outputs.items():
             depths[name], views[name] = output.depth, output.image.clamp(0, 1)
         for name, sampled in at_points.items():
