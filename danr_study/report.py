@@ -96,14 +96,15 @@ def run_list(results: dict) -> list[dict]:
     format of docs/results.json): backbone, protocol ('sequence' or 'image'), split ('1/9'),
     arm ('na', 'aug', 'warp'), seed, iterations, the metrics AP, AP50, AP75, AP_S, AP_M, AP_L
     in percent on the reported split (None where it has no object of that size),
-    best_holdout_iter, the iteration of the checkpoint chosen on the holdout split, and recipe,
+    best_holdout_iter, the iteration of the checkpoint chosen on the holdout split, recipe,
     the schedule's knobs (plan.RECIPE_DEFAULTS; a record from before a knob existed ran with
-    its default)."""
+    its default), and holdout_curve, [iteration, holdout AP in percent] of every validation."""
     return [dict(backbone=r['backbone'], protocol=r['protocol'], split=split_label(r['split']),
                  arm=r['arm'], seed=r['seed'], iterations=r['settings']['iters'],
                  **{name: None if r['metrics'][name] < 0 else r['metrics'][name]
                     for name in METRICS},
-                 best_holdout_iter=r['best_iter'], recipe=run_recipe(r['settings']))
+                 best_holdout_iter=r['best_iter'], recipe=run_recipe(r['settings']),
+                 holdout_curve=r.get('holdout_curve', []))
             for records in group_runs(results).values() for r in records]
 
 

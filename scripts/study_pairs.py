@@ -2,14 +2,14 @@
 """Seed-paired differences between the study's arms (+Aug − N.A., +Aug − +Warp, +Warp − N.A.)
 from a run list, e.g. the committed docs/results.json (danr_study.paired):
 
-    python scripts/study_pairs.py docs/results.json [--metric AP]
+    python scripts/study_pairs.py docs/results.json [--metric AP] [--curves docs/holdout_curves.png]
 """
 import argparse
 import sys
 from pathlib import Path
 
 from danr_study.errors import StudyError
-from danr_study.paired import format_paired_table, read_run_list
+from danr_study.paired import format_paired_table, plot_holdout_curves, read_run_list
 from danr_study.plan import METRICS
 
 
@@ -17,9 +17,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('runs', type=Path, help='run list (docs/results.json or OUT/runs.json)')
     parser.add_argument('--metric', choices=METRICS, default='AP')
+    parser.add_argument('--curves', type=Path, default=None,
+                        help='also draw the runs\' holdout curves, a panel per comparable group, '
+                        'into this PNG')
     args = parser.parse_args(argv)
     try:
-        print(format_paired_table(read_run_list(args.runs), metric=args.metric), end='')
+        runs = read_run_list(args.runs)
+        print(format_paired_table(runs, metric=args.metric), end='')
+        if args.curves is not None:
+            panels = plot_holdout_curves(runs, args.curves)
+            print(f'{args.curves}: {panels} panel(s)' if panels else
+                  f'no run of {args.runs} has a holdout curve: {args.curves} not written')
     except StudyError as error:
         print(f'study_pairs.py: error: {error}', file=sys.stderr)
         return 1

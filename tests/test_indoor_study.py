@@ -151,17 +151,20 @@ def test_run_list_from_a_hand_made_results_dict():
     expected = [
         dict(common, protocol='sequence', split='1/9', arm='na', seed=0, AP=10.0, AP50=20.0,
              AP75=5.0, AP_S=None, AP_M=11.0, AP_L=12.0, best_holdout_iter=400,
-             recipe=dict(first_recipe, warmup_iters=100, lr_steps=[0.6667], lr_gamma=0.1)),
+             recipe=dict(first_recipe, warmup_iters=100, lr_steps=[0.6667], lr_gamma=0.1),
+             holdout_curve=[[200, 3.0], [400, 4.5]]),
         dict(common, protocol='sequence', split='1/9', arm='aug', seed=1, AP=9.0, AP50=18.0,
-             AP75=4.5, AP_S=None, AP_M=10.0, AP_L=11.0, best_holdout_iter=500, recipe=first_recipe),
+             AP75=4.5, AP_S=None, AP_M=10.0, AP_L=11.0, best_holdout_iter=500, recipe=first_recipe,
+             holdout_curve=[[200, 3.0], [400, 4.5]]),
         dict(common, protocol='image', split='3/7', arm='warp', seed=0, AP=20.0, AP50=40.0,
-             AP75=10.0, AP_S=1.5, AP_M=21.0, AP_L=22.0, best_holdout_iter=400, recipe=first_recipe)]
+             AP75=10.0, AP_S=1.5, AP_M=21.0, AP_L=22.0, best_holdout_iter=400, recipe=first_recipe,
+             holdout_curve=[[200, 3.0], [400, 4.5]])]
     assert report.run_list(results) == expected
     text = report.format_run_list(results)
     assert json.loads(text) == expected and len(text.splitlines()) == 2 + len(expected)
     assert [list(run) for run in json.loads(text)][0] == [
         'backbone', 'protocol', 'split', 'arm', 'seed', 'iterations', 'AP', 'AP50', 'AP75', 'AP_S',
-        'AP_M', 'AP_L', 'best_holdout_iter', 'recipe']
+        'AP_M', 'AP_L', 'best_holdout_iter', 'recipe', 'holdout_curve']
     assert json.loads(report.format_run_list({})) == []
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from danr_study.errors import StudyError
-from danr_study.paired import format_paired_table, half_range, paired_differences, read_run_list
+from danr_study.paired import (
+    format_paired_table,
+    half_range,
+    paired_differences,
+    plot_holdout_curves,
+    read_run_list,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE_C = dict(backbone_lr_mult=1.0, warmup_iters=100, lr_steps=[0.4], lr_gamma=0.1)
@@ -74,3 +80,15 @@ def test_cli_reads_a_run_list_and_names_a_bad_file(tmp_path):
     assert f'{bad}: run 0 lacks protocol, split, seed, iterations, recipe' in failed.stderr
     with pytest.raises(StudyError, match='cannot read the run list'):
         read_run_list(tmp_path / 'missing.json')
+
+
+def test_holdout_curves_draw_a_panel_per_group_with_curves(tmp_path):
+    curved = [dict(run('na', 0, 20.0), holdout_curve=[[400, 10.0], [800, 15.0]]),
+              dict(run('aug', 0, 21.0), holdout_curve=[[400, 12.0], [800, 14.0]]),
+              dict(run('na', 0, 5.0, iterations=600, recipe=FIRST_RECIPE),
+                   holdout_curve=[[300, 2.0], [600, 4.0]])]
+    png = tmp_path / 'curves.png'
+    assert plot_holdout_curves(curved + [run('warp', 0, 19.0)], png) == 2
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    none = tmp_path / 'none.png'
+    assert plot_holdout_curves([run('na', 0, 20.0)], none) == 0 and not none.exists()
