@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StudyError
-from .plan import ARMS, PROTOCOLS
+from .plan import ARMS, arm_order, protocol_order
+from .report import half_range
 
 # The comparisons the issue asks for, in report order: (arm, against).
 DEFAULT_COMPARISONS = (('aug', 'na'), ('aug', 'warp'), ('warp', 'na'))
@@ -41,12 +42,6 @@ class PairedDifference:
         return half_range(self.differences)
 
 
-def half_range(values) -> float | None:
-    """(max - min) / 2 of two or more values; None for fewer (no spread measured)."""
-    values = list(values)
-    return (max(values) - min(values)) / 2 if len(values) > 1 else None
-
-
 def read_run_list(path: Path) -> list[dict]:
     """The run records of a run list file; StudyError naming the file and the record at fault."""
     try:
@@ -66,6 +61,11 @@ def comparison_group(run: dict) -> tuple:
     """The key under which runs are comparable (everything but arm and seed)."""
     return (run['backbone'], run['protocol'], run['split'], run['iterations'],
             json.dumps(run['recipe'], sort_keys=True))
+
+
+def group_order(group: tuple) -> tuple:
+    """Report order of comparison groups: backbone, protocol (PROTOCOLS order), the rest."""
+    return (group[0], protocol_order(group[1]), group[2:])
 
 
 def paired_differences(runs: list[dict], arm: str, against: str,
@@ -92,7 +92,7 @@ def paired_differences(runs: list[dict], arm: str, against: str,
         pairs.append(PairedDifference(group, arm, against, tuple(common),
                                       tuple(a - b for a, b in zip(arm_values, against_values)),
                                       arm_values, against_values))
-    return sorted(pairs, key=lambda p: (p.group[0], _protocol_order(p.group[1]), p.group[2:]))
+    return sorted(pairs, key=lambda p: group_order(p.group))
 
 
 def describe_recipe(recipe: dict) -> str:
@@ -101,10 +101,6 @@ def describe_recipe(recipe: dict) -> str:
     text = f'lr x{recipe.get("lr_gamma", 1):g} at {steps}; warm-up {recipe.get("warmup_iters", 0)}'
     mult = recipe.get('backbone_lr_mult', 1.0)
     return text if mult == 1.0 else f'{text}; backbone lr x{mult:g}'
-
-
-def _protocol_order(protocol: str) -> int:
-    return PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS)
 
 
 def _fmt_spread(value: float | None) -> str:
@@ -150,14 +146,12 @@ def plot_holdout_curves(runs: list[dict], png_path: Path) -> int:
             groups.setdefault(comparison_group(run), []).append(run)
     if not groups:
         return 0
-    keys = sorted(groups, key=lambda g: (g[0], _protocol_order(g[1]), g[2:]))
+    keys = sorted(groups, key=group_order)
     figure, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
-    arms = list(ARMS)
     for axis, key in zip(axes[0], keys):
-        for run in sorted(groups[key], key=lambda r: (arms.index(r['arm']) if r['arm'] in arms
-                                                      else len(arms), r['seed'])):
+        for run in sorted(groups[key], key=lambda r: (arm_order(r['arm']), r['seed'])):
             steps, values = zip(*run['holdout_curve'])
-            colour = f'C{arms.index(run["arm"])}' if run['arm'] in arms else 'k'
+            colour = f'C{arm_order(run["arm"])}' if run['arm'] in ARMS else 'k'
             label = ARMS[run['arm']].label if run['arm'] in ARMS else run['arm']
             axis.plot(steps, values, color=colour, marker='os^dv'[run['seed'] % 5], markersize=3,
                       label=f'{label} seed {run["seed"]}')

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from danr_renderer.atomic_io import atomic_write_text
 
-from .plan import ARMS, BACKBONES, METRICS, PROTOCOLS, RECIPE_DEFAULTS, VIEW_KINDS, is_finished
+from .plan import ARMS, BACKBONES, METRICS, RECIPE_DEFAULTS, VIEW_KINDS, arm_order, is_finished, protocol_order
 
 REFERENCE_ARM = 'na'  # the arm the ΔAP column compares against
 
@@ -17,14 +17,20 @@ def fmt(value: float) -> str:
     return 'n/a' if value < 0 else f'{value:.1f}'
 
 
+def half_range(values) -> float | None:
+    """The study's spread of values over seeds: (max - min) / 2 of two or more values; None
+    for fewer (no spread measured)."""
+    values = list(values)
+    return (max(values) - min(values)) / 2 if len(values) > 1 else None
+
+
 def fmt_mean(values: list[float]) -> str:
     """Mean over seeds, with +- half the range when there are several."""
     if any(v < 0 for v in values):
         return 'n/a'
     mean = sum(values) / len(values)
-    if len(values) == 1:
-        return f'{mean:.1f}'
-    return f'{mean:.1f} ±{(max(values) - min(values)) / 2:.1f}'
+    spread = half_range(values)
+    return f'{mean:.1f}' if spread is None else f'{mean:.1f} ±{spread:.1f}'
 
 
 def group_runs(results: dict) -> dict:
@@ -42,9 +48,7 @@ def group_order(key: tuple) -> tuple:
     """Table order: backbone, protocol, train fraction, arm (ARMS order)."""
     backbone, protocol, split, arm = key
     a, b = (int(n) for n in split.split('of'))
-    arms = list(ARMS)
-    return (backbone, PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS),
-            a / (a + b), arms.index(arm) if arm in arms else len(arms))
+    return (backbone, protocol_order(protocol), a / (a + b), arm_order(arm))
 
 
 def split_label(split: str) -> str:

@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from danr_study.errors import StudyError
-from danr_study.paired import (
-    format_paired_table,
-    half_range,
-    paired_differences,
-    plot_holdout_curves,
-    read_run_list,
-)
+from danr_study.paired import format_paired_table, paired_differences, plot_holdout_curves, read_run_list
+from danr_study.report import half_range
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE_C = dict(backbone_lr_mult=1.0, warmup_iters=100, lr_steps=[0.4], lr_gamma=0.1)
