@@ -18,9 +18,11 @@
 #       defaults ../shared/data/indoor_objects, work_dirs/indoor_renderer, work_dirs/indoor_posed
 # STAGES (default all four, in that order) chooses which second stages train and are scored;
 # stage2_frozen needs stage2_depth before it.
-# POSED is the whole Indoor set posed once by tools/pose_video.py (made here when missing).
-# Held out: the last 20% of the frames of every sequence (OUT/frames_heldout.json); textures and
-# training pairs come only from the other frames (OUT/frames_fit.json, OUT/posed_fit). Every step
+# POSED is INDOOR_DIR's frames posed by tools/pose_video.py (made here when missing), or any
+# posing that contains them (e.g. the whole Indoor set posed once, for a split's fit set).
+# Held out: the last 20% of the frames of every sequence of INDOOR_DIR (OUT/frames_heldout.json);
+# textures and training pairs come only from the other frames (OUT/frames_fit.json,
+# OUT/posed_fit: the posed frames that are in frames_fit.json, nothing else of POSED). Every step
 # resumes: a finished step is skipped, an interrupted training continues from its last
 # checkpoint. Logs in OUT/*.log.
 set -euo pipefail
@@ -75,11 +77,11 @@ import sys
 from danr_renderer.data.coco_io import read_coco_document
 from danr_renderer.data.posed_subset import subset_posed_footage
 from danr_renderer.posing import source_clip
-held = {(f'sequence{i[\"sequence\"]}', int(i['frame'])) for i in read_coco_document(sys.argv[1])['images']}
+fit = {(f'sequence{i[\"sequence\"]}', int(i['frame'])) for i in read_coco_document(sys.argv[1])['images']}
 kept = subset_posed_footage(sys.argv[2], sys.argv[3],
-                            lambda clip, stamp: (source_clip(clip), stamp) not in held)
+                            lambda clip, stamp: (source_clip(clip), stamp) in fit)
 print(f'{sum(kept.values())} posed frames in {len(kept)} clips to train on')
-" "$OUT/frames_heldout.json" "$POSED" "$OUT/posed_fit"
+" "$OUT/frames_fit.json" "$POSED" "$OUT/posed_fit"
 fi
 
 STAGES=${STAGES:-"stage2 stage2_lite0 stage2_depth stage2_frozen"}
