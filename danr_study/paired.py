@@ -63,7 +63,7 @@ def comparison_group(run: dict) -> tuple:
             json.dumps(run['recipe'], sort_keys=True))
 
 
-def group_order(group: tuple) -> tuple:
+def comparison_group_order(group: tuple) -> tuple:
     """Report order of comparison groups: backbone, protocol (PROTOCOLS order), the rest."""
     return (group[0], protocol_order(group[1]), group[2:])
 
@@ -92,7 +92,7 @@ def paired_differences(runs: list[dict], arm: str, against: str,
         pairs.append(PairedDifference(group, arm, against, tuple(common),
                                       tuple(a - b for a, b in zip(arm_values, against_values)),
                                       arm_values, against_values))
-    return sorted(pairs, key=lambda p: group_order(p.group))
+    return sorted(pairs, key=lambda p: comparison_group_order(p.group))
 
 
 def describe_recipe(recipe: dict) -> str:
@@ -146,7 +146,7 @@ def plot_holdout_curves(runs: list[dict], png_path: Path) -> int:
             groups.setdefault(comparison_group(run), []).append(run)
     if not groups:
         return 0
-    keys = sorted(groups, key=group_order)
+    keys = sorted(groups, key=comparison_group_order)
     figure, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
     for axis, key in zip(axes[0], keys):
         for run in sorted(groups[key], key=lambda r: (arm_order(r['arm']), r['seed'])):

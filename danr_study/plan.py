@@ -52,17 +52,6 @@ BACKBONES = {'effnet': ('effnet', 'EfficientNet-Lite0 (ImageNet weights)'),
              'resnet18': ('r18', 'ResNet-18 (random init)')}
 PROTOCOLS = ('sequence', 'image')
 
-
-def protocol_order(protocol: str) -> int:
-    """Table position of a protocol (PROTOCOLS order; unknown ones last)."""
-    return PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS)
-
-
-def arm_order(arm: str) -> int:
-    """Table position of an arm (ARMS order; unknown ones last)."""
-    arms = list(ARMS)
-    return arms.index(arm) if arm in arms else len(arms)
-
 # The detector recipe's knobs and their defaults (the first study's schedule: no warm-up, one lr
 # for the whole network, halved at 3/4 and 11/12 of training).
 RECIPE_DEFAULTS = dict(backbone_lr_mult=1.0, warmup_iters=0, lr_steps=(0.75, 0.9166667), lr_gamma=0.5)
@@ -116,6 +105,17 @@ class Run:
     @property
     def key(self) -> str:
         return f'{self.backbone}/{self.protocol}/{self.split}/{self.arm}/seed{self.seed}'
+
+
+def protocol_order(protocol: str) -> int:
+    """Table position of a protocol (PROTOCOLS order; unknown ones last)."""
+    return PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS)
+
+
+def arm_order(arm: str) -> int:
+    """Table position of an arm (ARMS order; unknown ones last)."""
+    arms = list(ARMS)
+    return arms.index(arm) if arm in arms else len(arms)
 
 
 def study_config(run: Run) -> Path:
