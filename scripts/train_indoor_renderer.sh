@@ -9,8 +9,10 @@
 # 2''. depth first: LiteDepthNet trained alone on the SfM depths (indoor_depth_lite0_128.py,
 #    stage2_depth), then the view fine-tuning with that depth net frozen
 #    (indoor_video_lite0_frozen_128.py, stage2_frozen);
-# then every renderer scored on the held-out posed frames (tools/eval_renderer.py --posed), the
-# last stage of STAGES as the candidate against the others, stage 1 and the demo checkpoint, each
+# then the last stage of STAGES with its depth's scale fitted to the scale rule on the training
+# frames (tools/calibrate_depth_scale.py: <stage>/renderer_final_calibrated.pth), and every
+# renderer scored on the held-out posed frames (tools/eval_renderer.py --posed), that calibrated
+# candidate against the last stage as trained, the others, stage 1 and the demo checkpoint, each
 # also with its depth scaled to the SfM points' median (--sfm-scale, the plane warp's scale).
 #
 #   [STAGES="stage2 stage2_lite0 stage2_depth stage2_frozen"] scripts/train_indoor_renderer.sh \
@@ -98,8 +100,16 @@ for stage in $STAGES; do
         --cfg-options "model.generator_init=$OUT/$init/renderer_final.pth"
     scored=("$OUT/$stage/renderer_final.pth" "${scored[@]}")
 done
-candidate=${scored[0]}
-others=("${scored[@]:1}" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth)
+# The scale-invariant depth term leaves the depth's scale where stage 1 left it: fit it to the
+# scale rule on the training frames' SfM points (tools/calibrate_depth_scale.py). The held-out
+# scores compare the calibrated candidate with the uncalibrated one and the rest.
+uncalibrated=${scored[0]}
+candidate=${uncalibrated%.pth}_calibrated.pth
+if [ ! -f "$candidate" ]; then
+    "$PYTHON" tools/calibrate_depth_scale.py --checkpoint "$uncalibrated" --posed "$OUT/posed_fit" \
+        --out "$candidate" > "$OUT/calibrate.log" 2>&1
+fi
+others=("$uncalibrated" "${scored[@]:1}" "$OUT/stage1/renderer_final.pth" checkpoints/danr_synthetic_demo.pth)
 
 if [ ! -f "$OUT/eval_posed_heldout.json" ]; then
     "$PYTHON" tools/eval_renderer.py --posed "$POSED" --ann-file "$OUT/frames_heldout.json" \

@@ -16,29 +16,14 @@ from danr_renderer.evaluation.posed import (
 )
 from danr_renderer.posing import SYNTHETIC_MEDIAN_DEPTH
 from danr_renderer.renderer import RenderOutput
-from danr_renderer.synthetic.dataset_writer import SyntheticDatasetSpec, write_synthetic_dataset
 
 SIZE = 48
 
 
 @pytest.fixture(scope="module")
-def footage(tmp_path_factory):
-    """Synthetic video with 150 'SfM points' per frame (a subset of the exact depth) and a COCO
-    file naming frames as tools/pose_video.py does (clip 'scene0000' = group 'scene' + '0000')."""
-    out = tmp_path_factory.mktemp("posed")
-    write_synthetic_dataset(out, SyntheticDatasetSpec(num_scenes=1, views_per_scene=5, size=SIZE, seed=9,
-                                                      write_depth=True))
-    video = out / "video"
-    for dense in sorted((video / "depth").rglob("*.npz")):
-        uv, z = read_depth_points(dense)
-        keep = np.random.default_rng(0).choice(len(z), 150, replace=False)
-        (video / "sparse_depth" / dense.parent.name).mkdir(parents=True, exist_ok=True)
-        write_depth_points(video / "sparse_depth" / dense.parent.name / dense.name, uv[keep], z[keep])
-    coco = json.loads((out / "detection" / "annotations.json").read_text())
-    for image in coco["images"]:
-        image["scene"], image["frame"] = image["scene"].removeprefix("scene"), image["frame"] * 33333
-    (out / "frames.json").write_text(json.dumps(coco))
-    return video, out / "frames.json"
+def footage(tmp_path_factory, synthetic_posed_footage):
+    """Synthetic video of 5 frames with 150 'SfM points' each (a subset of the exact depth)."""
+    return synthetic_posed_footage(tmp_path_factory.mktemp("posed"), SIZE, 9, [150] * 5)
 
 
 class OracleDepthRenderer:

@@ -67,7 +67,8 @@ from ..renderer import NovelViewRenderer
 from .measures import depth_accuracy, greedy_box_matches
 from .synthetic import splat_at_constant_depth
 
-__all__ = ["MIN_SOURCE_POINTS", "SFM_SCALE_SUFFIX", "PosedFrame", "evaluate_posed", "load_posed_frames", "posed_pairs"]
+__all__ = ["MIN_SOURCE_POINTS", "SFM_SCALE_SUFFIX", "PosedFrame", "canvas_image", "coco_frame_boxes", "evaluate_posed",
+           "load_posed_frames", "posed_pairs", "sample_depth_at"]
 
 # A source frame needs SfM points for the plane warp's depth and for the depth measures; with
 # fewer than this many the pair is left out (and counted in the result).
@@ -122,7 +123,7 @@ def posed_pairs(frames: list[PosedFrame], max_gap: int, allowed=None) -> list[tu
     return pairs
 
 
-def _coco_frames(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[str, int], list]:
+def coco_frame_boxes(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[str, int], list]:
     """(clip group name, timestamp) -> [(xyxy, category id)] of every image of the COCO file."""
     coco = read_coco_detection(ann_file)
     raw = {entry["id"]: entry for entry in read_coco_document(ann_file)["images"]}
@@ -140,12 +141,12 @@ def _full(rgb: np.ndarray) -> torch.Tensor:
     return image_tensor(rgb)[None].float()
 
 
-def _canvas(rgb: np.ndarray, size: int) -> torch.Tensor:
+def canvas_image(rgb: np.ndarray, size: int) -> torch.Tensor:
     """(H, W, 3) float RGB -> (1, 3, S, S) on the renderer's square canvas."""
     return _full(cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA))
 
 
-def _sample(depth: torch.Tensor, uv: np.ndarray, scale_xy: tuple[float, float]) -> np.ndarray:
+def sample_depth_at(depth: torch.Tensor, uv: np.ndarray, scale_xy: tuple[float, float]) -> np.ndarray:
     """Bilinear samples of a (1, 1, h, w) depth at source pixels uv (N, 2) scaled by (sx, sy)."""
     height, width = depth.shape[-2:]
     u = torch.from_numpy(uv[:, 0] * scale_xy[0]).float()
@@ -223,7 +224,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     boxes_by_frame = None
     allowed = None
     if ann_file is not None:
-        coco_frames = _coco_frames(Path(ann_file), group_key, order_key)
+        coco_frames = coco_frame_boxes(Path(ann_file), group_key, order_key)
         boxes_by_frame = {(f.clip, f.timestamp): coco_frames.get((source_clip(f.clip), f.timestamp))
                           for f in frames}
         allowed = {key for key, value in boxes_by_frame.items() if value is not None}
@@ -247,18 +248,18 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         scale_xy = (size / width, size / height)
         K = scale_intrinsics(frame_intrinsics(source.camera, height, width), *scale_xy)
         R, T = frame_pair_pose(source.camera, target.camera)
-        src, tgt = _canvas(src_rgb, size), _canvas(tgt_rgb, size)
+        src, tgt = canvas_image(src_rgb, size), canvas_image(tgt_rgb, size)
         uv, z = read_depth_points(source.depth_path)
         plane_depth = float(np.median(z))
         plane, covered = splat_at_constant_depth(src, plane_depth, K, R, T, (size, size), K)
         depths = {"constant": torch.full((1, 1, size, size), plane_depth)}
-        at_points = {"constant": _sample(depths["constant"], uv, scale_xy)}
+        at_points = {"constant": sample_depth_at(depths["constant"], uv, scale_xy)}
         views = {"identity": src, "plane": plane}
         outputs = {}
         for name, renderer in renderers.items():
             features, depth = renderer.encode(src)
             outputs[name] = renderer.render_from(features, depth, K[None], R[None], T[None])
-            at_points[name] = _sample(depth, uv, scale_xy)
+            at_points[name] = sample_depth_at(depth, uv, scale_xy)
             if sfm_scale:
                 ratio = plane_depth / float(np.median(at_points[name]))
                 outputs[name + SFM_SCALE_SUFFIX] = renderer.render_from(features, depth * ratio, K[None],
