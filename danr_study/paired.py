@@ -73,15 +73,20 @@ def paired_differences(runs: list[dict], arm: str, against: str,
     """For every comparable group holding both arms on at least one common seed, the
     seed-paired differences of `metric` (runs whose metric is None are left out)."""
     by_group: dict[tuple, dict[str, dict[int, float]]] = {}
+    renderers: dict[tuple, dict | None] = {}
     for run in runs:
         if run.get(metric) is None:
             continue
         arms = by_group.setdefault(comparison_group(run), {})
         seeds = arms.setdefault(run['arm'], {})
         if run['seed'] in seeds:
+            earlier = renderers[(comparison_group(run), run['arm'], run['seed'])]
+            views = '' if earlier == run.get('renderer') else \
+                f' (views from {earlier} and from {run.get("renderer")}: keep the current renderer\'s)'
             raise StudyError(f'two runs of {run["arm"]} seed {run["seed"]} in group '
-                             f'{comparison_group(run)}')
+                             f'{comparison_group(run)}{views}')
         seeds[run['seed']] = float(run[metric])
+        renderers[(comparison_group(run), run['arm'], run['seed'])] = run.get('renderer')
     pairs = []
     for group, arms in by_group.items():
         common = sorted(set(arms.get(arm, {})) & set(arms.get(against, {})))

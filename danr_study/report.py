@@ -95,6 +95,17 @@ def run_recipe(settings: dict) -> dict:
     return dict(recipe, lr_steps=list(recipe['lr_steps']))
 
 
+def run_renderer(settings: dict) -> dict | None:
+    """The renderer a run's views came from (plan.run_settings' 'renderer'), as a run record
+    keeps it: checkpoint file name, the first 12 hex digits of its sha256, adaptation
+    iterations; None for an arm without views (N.A.)."""
+    renderer = settings.get('renderer')
+    if renderer is None:
+        return None
+    return dict(checkpoint=Path(renderer['base']).name, sha256=renderer['base_sha256'][:12],
+                adapt_iters=renderer['adapt_iters'])
+
+
 def run_list(results: dict) -> list[dict]:
     """The finished runs of results.json, in table order then by seed, as plain records (the
     format of docs/results.json): backbone, protocol ('sequence' or 'image'), split ('1/9'),
@@ -102,13 +113,14 @@ def run_list(results: dict) -> list[dict]:
     in percent on the reported split (None where it has no object of that size),
     best_holdout_iter, the iteration of the checkpoint chosen on the holdout split, recipe,
     the schedule's knobs (plan.RECIPE_DEFAULTS; a record from before a knob existed ran with
-    its default), and holdout_curve, [iteration, holdout AP in percent] of every validation."""
+    its default), holdout_curve, [iteration, holdout AP in percent] of every validation, and
+    renderer, where the views came from (run_renderer)."""
     return [dict(backbone=r['backbone'], protocol=r['protocol'], split=split_label(r['split']),
                  arm=r['arm'], seed=r['seed'], iterations=r['settings']['iters'],
                  **{name: None if r['metrics'][name] < 0 else r['metrics'][name]
                     for name in METRICS},
                  best_holdout_iter=r['best_iter'], recipe=run_recipe(r['settings']),
-                 holdout_curve=r.get('holdout_curve', []))
+                 holdout_curve=r.get('holdout_curve', []), renderer=run_renderer(r['settings']))
             for records in group_runs(results).values() for r in records]
 
 

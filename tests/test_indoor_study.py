@@ -141,6 +141,8 @@ def test_run_list_from_a_hand_made_results_dict():
     for record in records:
         record['settings'] = {'iters': 600, 'smoke': False}
     records[1]['best_iter'] = 500
+    records[1]['settings']['renderer'] = {'base': '/x/checkpoints/study/r.pth', 'base_sha256': '0123456789abcdef',
+                                          'render_size': 128, 'adapt_iters': 0}
     records[2]['settings'].update(warmup_iters=100, lr_steps=[0.6667], lr_gamma=0.1)
     unfinished = hand_made_record('effnet', 'image', '3of7', 'na', 0, 1.0)
     unfinished['metrics']['AP'] = float('nan')
@@ -152,19 +154,20 @@ def test_run_list_from_a_hand_made_results_dict():
         dict(common, protocol='sequence', split='1/9', arm='na', seed=0, AP=10.0, AP50=20.0,
              AP75=5.0, AP_S=None, AP_M=11.0, AP_L=12.0, best_holdout_iter=400,
              recipe=dict(first_recipe, warmup_iters=100, lr_steps=[0.6667], lr_gamma=0.1),
-             holdout_curve=[[200, 3.0], [400, 4.5]]),
+             holdout_curve=[[200, 3.0], [400, 4.5]], renderer=None),
         dict(common, protocol='sequence', split='1/9', arm='aug', seed=1, AP=9.0, AP50=18.0,
              AP75=4.5, AP_S=None, AP_M=10.0, AP_L=11.0, best_holdout_iter=500, recipe=first_recipe,
-             holdout_curve=[[200, 3.0], [400, 4.5]]),
+             holdout_curve=[[200, 3.0], [400, 4.5]],
+             renderer=dict(checkpoint='r.pth', sha256='0123456789ab', adapt_iters=0)),
         dict(common, protocol='image', split='3/7', arm='warp', seed=0, AP=20.0, AP50=40.0,
              AP75=10.0, AP_S=1.5, AP_M=21.0, AP_L=22.0, best_holdout_iter=400, recipe=first_recipe,
-             holdout_curve=[[200, 3.0], [400, 4.5]])]
+             holdout_curve=[[200, 3.0], [400, 4.5]], renderer=None)]
     assert report.run_list(results) == expected
     text = report.format_run_list(results)
     assert json.loads(text) == expected and len(text.splitlines()) == 2 + len(expected)
     assert [list(run) for run in json.loads(text)][0] == [
         'backbone', 'protocol', 'split', 'arm', 'seed', 'iterations', 'AP', 'AP50', 'AP75', 'AP_S',
-        'AP_M', 'AP_L', 'best_holdout_iter', 'recipe', 'holdout_curve']
+        'AP_M', 'AP_L', 'best_holdout_iter', 'recipe', 'holdout_curve', 'renderer']
     assert json.loads(report.format_run_list({})) == []
 
 

@@ -42,6 +42,12 @@ def test_runs_without_the_metric_are_not_paired_and_duplicates_are_refused():
     assert paired_differences(runs, 'aug', 'na', metric='AP50') == []
     with pytest.raises(StudyError, match='two runs of na seed 0'):
         paired_differences(runs + [run('na', 0, 19.0)], 'aug', 'na')
+    # Runs of one arm and seed whose views came from different renderers: the message says so.
+    older, newer = run('warp', 0, 18.0), run('warp', 0, 19.0)
+    older['renderer'], newer['renderer'] = {'checkpoint': 'a.pth'}, {'checkpoint': 'b.pth'}
+    with pytest.raises(StudyError, match=r"two runs of warp seed 0 .*views from \{'checkpoint': 'a.pth'\} "
+                       r"and from \{'checkpoint': 'b.pth'\}"):
+        paired_differences([older, newer], 'warp', 'na')
 
 
 def test_half_range():
