@@ -72,28 +72,25 @@ def paired_differences(runs: list[dict], arm: str, against: str,
                        metric: str = 'AP') -> list[PairedDifference]:
     """For every comparable group holding both arms on at least one common seed, the
     seed-paired differences of `metric` (runs whose metric is None are left out)."""
-    by_group: dict[tuple, dict[str, dict[int, float]]] = {}
-    renderers: dict[tuple, dict | None] = {}
+    by_group: dict[tuple, dict[str, dict[int, dict]]] = {}
     for run in runs:
         if run.get(metric) is None:
             continue
-        arms = by_group.setdefault(comparison_group(run), {})
-        seeds = arms.setdefault(run['arm'], {})
-        if run['seed'] in seeds:
-            earlier = renderers[(comparison_group(run), run['arm'], run['seed'])]
-            views = '' if earlier == run.get('renderer') else \
-                f' (views from {earlier} and from {run.get("renderer")}: keep the current renderer\'s)'
-            raise StudyError(f'two runs of {run["arm"]} seed {run["seed"]} in group '
-                             f'{comparison_group(run)}{views}')
-        seeds[run['seed']] = float(run[metric])
-        renderers[(comparison_group(run), run['arm'], run['seed'])] = run.get('renderer')
+        group = comparison_group(run)
+        seeds = by_group.setdefault(group, {}).setdefault(run['arm'], {})
+        earlier = seeds.get(run['seed'])
+        if earlier is not None:
+            views = '' if earlier.get('renderer') == run.get('renderer') else \
+                f' (views from {earlier.get("renderer")} and from {run.get("renderer")}: keep the current renderer\'s)'
+            raise StudyError(f'two runs of {run["arm"]} seed {run["seed"]} in group {group}{views}')
+        seeds[run['seed']] = run
     pairs = []
     for group, arms in by_group.items():
         common = sorted(set(arms.get(arm, {})) & set(arms.get(against, {})))
         if not common:
             continue
-        arm_values = tuple(arms[arm][seed] for seed in common)
-        against_values = tuple(arms[against][seed] for seed in common)
+        arm_values = tuple(float(arms[arm][seed][metric]) for seed in common)
+        against_values = tuple(float(arms[against][seed][metric]) for seed in common)
         pairs.append(PairedDifference(group, arm, against, tuple(common),
                                       tuple(a - b for a, b in zip(arm_values, against_values)),
                                       arm_values, against_values))

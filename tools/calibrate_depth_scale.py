@@ -19,8 +19,7 @@ import torch
 from tqdm import tqdm
 
 from danr_renderer.depth_scale import fit_depth_scale, with_depth_scale
-from danr_renderer.evaluation.posed import coco_frame_boxes, load_posed_frames
-from danr_renderer.posing import source_clip
+from danr_renderer.evaluation.posed import load_posed_frames, posed_frame_boxes
 from danr_renderer.renderer import NovelViewRenderer
 
 
@@ -49,8 +48,8 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     frames = load_posed_frames(args.posed)
     if args.ann_file is not None:
-        wanted = set(coco_frame_boxes(args.ann_file, args.group_key, args.order_key))
-        frames = [frame for frame in frames if (source_clip(frame.clip), frame.timestamp) in wanted]
+        boxes = posed_frame_boxes(frames, args.ann_file, args.group_key, args.order_key)
+        frames = [frame for frame in frames if boxes[(frame.clip, frame.timestamp)] is not None]
         if not frames:
             sys.exit(f"calibrate_depth_scale: no posed frame of {args.posed} is an image of {args.ann_file}")
     renderer = NovelViewRenderer.load_checkpoint(args.checkpoint).eval()

@@ -67,8 +67,8 @@ from ..renderer import NovelViewRenderer
 from .measures import depth_accuracy, greedy_box_matches
 from .synthetic import splat_at_constant_depth
 
-__all__ = ["MIN_SOURCE_POINTS", "SFM_SCALE_SUFFIX", "PosedFrame", "canvas_image", "coco_frame_boxes", "evaluate_posed",
-           "load_posed_frames", "posed_pairs", "sample_depth_at"]
+__all__ = ["MIN_SOURCE_POINTS", "SFM_SCALE_SUFFIX", "PosedFrame", "canvas_image", "evaluate_posed", "load_posed_frames",
+           "posed_frame_boxes", "posed_pairs", "sample_depth_at"]
 
 # A source frame needs SfM points for the plane warp's depth and for the depth measures; with
 # fewer than this many the pair is left out (and counted in the result).
@@ -123,7 +123,7 @@ def posed_pairs(frames: list[PosedFrame], max_gap: int, allowed=None) -> list[tu
     return pairs
 
 
-def coco_frame_boxes(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[str, int], list]:
+def _coco_frames(ann_file: Path, group_key: str, order_key: str) -> dict[tuple[str, int], list]:
     """(clip group name, timestamp) -> [(xyxy, category id)] of every image of the COCO file."""
     coco = read_coco_detection(ann_file)
     raw = {entry["id"]: entry for entry in read_coco_document(ann_file)["images"]}
@@ -134,6 +134,14 @@ def coco_frame_boxes(ann_file: Path, group_key: str, order_key: str) -> dict[tup
             frames[(f"{group_key}{entry[group_key]}", int(entry[order_key]))] = [
                 (box.xyxy, box.category_id) for box in image.boxes]
     return frames
+
+
+def posed_frame_boxes(frames: list[PosedFrame], ann_file: str | Path, group_key: str = "sequence",
+                      order_key: str = "frame") -> dict[tuple[str, int], list | None]:
+    """(clip, timestamp) of every posed frame -> [(xyxy, category id)] of the COCO image it is
+    (the naming of the module docstring), None for a frame that is no image of the file."""
+    coco_frames = _coco_frames(Path(ann_file), group_key, order_key)
+    return {(f.clip, f.timestamp): coco_frames.get((source_clip(f.clip), f.timestamp)) for f in frames}
 
 
 def _full(rgb: np.ndarray) -> torch.Tensor:
@@ -224,9 +232,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     boxes_by_frame = None
     allowed = None
     if ann_file is not None:
-        coco_frames = coco_frame_boxes(Path(ann_file), group_key, order_key)
-        boxes_by_frame = {(f.clip, f.timestamp): coco_frames.get((source_clip(f.clip), f.timestamp))
-                          for f in frames}
+        boxes_by_frame = posed_frame_boxes(frames, ann_file, group_key, order_key)
         allowed = {key for key, value in boxes_by_frame.items() if value is not None}
     pairs = posed_pairs(frames, max_gap, allowed)
     point_counts = {source.depth_path: len(read_depth_points(source.depth_path)[1]) for source, _ in pairs}
