@@ -94,6 +94,29 @@ def test_oracle_depth_scores_as_exact_and_a_constant_orders_nothing(footage):
     assert all(0.0 <= scores["mean_iou"] <= 1.0 for scores in boxes.values())
 
 
+def test_each_box_method_carries_the_same_depths(footage):
+    """Box methods are scored side by side on the same depths: the first fills "boxes", the
+    default method scores as in a call with it alone, the identity does not depend on the
+    method, the methods do differ under the exact depth, and each summary obeys the bounds a
+    mean has over its thresholded shares."""
+    video, frames_file = footage
+    kwargs = dict(ann_file=frames_file, group_key="scene", order_key="frame")
+    alone = evaluate_posed({"oracle": OracleDepthRenderer(video)}, video, SIZE, max_gap=2, **kwargs)
+    methods = ("corners", "object_plane", "points", "fronto_plane")
+    side_by_side = evaluate_posed({"oracle": OracleDepthRenderer(video)}, video, SIZE, max_gap=2,
+                                  box_methods=methods, **kwargs)
+    by_method = side_by_side["boxes_by_method"]
+    assert list(by_method) == list(methods) and side_by_side["boxes"] == by_method["corners"]
+    assert by_method["object_plane"] == alone["boxes"] == alone["boxes_by_method"]["object_plane"]
+    assert all(by_method[m]["identity"] == alone["boxes"]["identity"] for m in methods)
+    assert len({by_method[m]["oracle"]["mean_iou"] for m in methods}) > 1
+    for scores in (s for method in methods for s in by_method[method].values()):
+        assert scores["num_boxes"] > 0 and scores["share_iou_0_75"] <= scores["share_iou_0_5"]
+        assert scores["mean_iou"] >= max(0.5 * scores["share_iou_0_5"], 0.75 * scores["share_iou_0_75"]) - 1e-12
+    with pytest.raises(ValueError, match="choose one or more of"):
+        evaluate_posed({}, video, SIZE, box_methods=("hull",), **kwargs)
+
+
 def test_pairs_whose_source_has_no_sfm_points_are_left_out_and_counted(footage, tmp_path):
     """A frame SfM saw no points in (possible at a clip's edge) gives no plane depth and no depth
     score: its pairs as a source are dropped and counted, the rest are scored as before."""
@@ -119,9 +142,11 @@ def test_the_tool_scores_checkpoints_on_posed_footage(footage, tmp_path, run_too
     video, frames_file = footage
     out = tmp_path / "posed.json"
     run_tool("tools/eval_renderer.py", "--posed", video, "--ann-file", frames_file, "--group-key", "scene",
-             "--size", SIZE, "--max-frame-gap", 1, "--num-pairs", 2, "--compare", DEMO_CHECKPOINT, "--out", out)
+             "--size", SIZE, "--max-frame-gap", 1, "--num-pairs", 2, "--compare", DEMO_CHECKPOINT, "--out", out,
+             "--box-methods", "points", "object_plane")
     result = json.loads(out.read_text())
     assert result["num_pairs"] == 2 and result["settings"]["ann_file"] == str(frames_file)
+    assert list(result["boxes_by_method"]) == ["points", "object_plane"]
     # --checkpoint defaults to the demo too: both names score, with the baselines.
     assert set(result["depth"]) == {"constant", DEMO_CHECKPOINT.stem}
     assert set(result["views"]) == {"identity", "plane", DEMO_CHECKPOINT.stem}

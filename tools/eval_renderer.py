@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from danr_renderer.atomic_io import atomic_write_json
+from danr_renderer.boxes import METHODS as BOX_METHODS
 from danr_renderer.data.image_io import write_image_atomic
 from danr_renderer.evaluation import EVAL_SEED_TAG, IMAGE_METHODS, eval_photo_patches, evaluate
 from danr_renderer.evaluation.posed import evaluate_posed
@@ -104,6 +105,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     posed.add_argument("--rule-scale", action="store_true",
                        help="also score each renderer with its depth scaled so its median over the image "
                        "is the scale rule's median depth (no SfM point read), as NAME@rule_scale")
+    posed.add_argument("--box-methods", nargs="+", default=["object_plane"], choices=BOX_METHODS,
+                       metavar="METHOD", help="box transfer methods to score the carried boxes with "
+                       f"(danr_renderer.boxes: {', '.join(BOX_METHODS)}); the first fills \"boxes\"")
     posed.add_argument("--group-key", default="sequence", help="its image key naming the clip")
     posed.add_argument("--order-key", default="frame", help="its image key giving the timestamp")
     args = parser.parse_args(argv)
@@ -126,15 +130,16 @@ def main_posed(args: argparse.Namespace) -> dict:
     result = evaluate_posed(renderers, args.posed, args.size, args.max_frame_gap, args.ann_file, args.group_key,
                             args.order_key, max_pairs=args.num_pairs, seed=args.seed,
                             full_resolution=args.full_resolution, sfm_scale=args.sfm_scale,
-                            rule_scale=args.rule_scale)
+                            rule_scale=args.rule_scale, box_methods=tuple(args.box_methods))
     result["settings"] = {"posed": str(args.posed), "checkpoints": [str(p) for p in paths],
                           "ann_file": None if args.ann_file is None else str(args.ann_file), "size": args.size,
                           "max_frame_gap": args.max_frame_gap, "max_pairs": args.num_pairs, "seed": args.seed,
                           "full_resolution": args.full_resolution,
-                          "sfm_scale": args.sfm_scale, "rule_scale": args.rule_scale}
+                          "sfm_scale": args.sfm_scale, "rule_scale": args.rule_scale,
+                          "box_methods": args.box_methods}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out, result, indent=2)
-    print(json.dumps({part: result[part] for part in ("depth", "views", "views_full_resolution", "boxes")
+    print(json.dumps({part: result[part] for part in ("depth", "views", "views_full_resolution", "boxes_by_method")
                       if part in result}, indent=1))
     return result
 

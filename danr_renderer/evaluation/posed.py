@@ -31,8 +31,9 @@ canvas (resized anisotropically, intrinsics scaled with it) and is scored on thr
 * boxes (when a COCO set annotates the frames): the source frame's boxes carried with
   danr_renderer.boxes.transfer_boxes into the target and greedily matched, class by class, to
   the target frame's own boxes (measures.greedy_box_matches; mean IoU over the target boxes,
-  0 for an unmatched one); "plane" carries them with the median SfM depth, "identity" not at
-  all.
+  0 for an unmatched one, and the shares of target boxes matched at IoU >= 0.5 and >= 0.75,
+  the thresholds of AP50 and AP75); "plane" carries them with the median SfM depth, "identity"
+  not at all; with several box methods each is scored on the same depths.
 
 Frames and COCO images correspond as tools/pose_video.py names them: a clip
 f"{group_key}{value}" plus a suffix "_a", "_b", ... for the parts of a split clip
@@ -54,6 +55,7 @@ from tqdm import tqdm
 
 from ..augment.composite import FULL_ALPHA, composite_views
 from ..augment.depth_upsample import upsample_depth
+from ..boxes import METHODS as BOX_METHODS
 from ..boxes import transfer_boxes
 from ..data.coco_io import read_coco_detection, read_coco_document
 from ..data.depth_points import SPARSE_DEPTH_FOLDER, read_depth_points
@@ -212,7 +214,8 @@ def rule_scaled(depth: torch.Tensor) -> torch.Tensor:
 def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, size: int, max_gap: int = 3,
                    ann_file: str | Path | None = None, group_key: str = "sequence", order_key: str = "frame",
                    max_pairs: int | None = None, seed: int = 0, full_resolution: bool = False,
-                   sfm_scale: bool = False, rule_scale: bool = False) -> dict:
+                   sfm_scale: bool = False, rule_scale: bool = False,
+                   box_methods: tuple[str, ...] = ("object_plane",)) -> dict:
     """Score each named renderer (and the baselines) on the pairs of the footage at `root`.
 
     A renderer is anything with NovelViewRenderer's `encode` and `render_from`.
@@ -221,13 +224,17 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     pairs. Pairs whose source frame has fewer than MIN_SOURCE_POINTS SfM points are left out
     before that subset is drawn. Returns {"depth": {method: measures}, "views": {method:
     {"psnr", "ssim", "perceptual", "psnr_covered", "ssim_covered", "perceptual_covered"}},
-    "boxes": {method: {"mean_iou", "share_iou_0_5", "num_boxes"}} (with ann_file),
+    "boxes": {method: {"mean_iou", "share_iou_0_5", "share_iou_0_75", "num_boxes"}} and
+    "boxes_by_method": {box method: that dict} (with ann_file; "boxes" is box_methods[0]'s),
     "num_pairs", "pairs_without_source_points"}, and with full_resolution
     "views_full_resolution" like "views"; with sfm_scale the views and boxes also of each
     f"{name}{SFM_SCALE_SUFFIX}" (its depth scores equal the renderer's: they median-scale), and
     with rule_scale of each f"{name}{RULE_SCALE_SUFFIX}";
     means over pairs.
     """
+    unknown = [method for method in box_methods if method not in BOX_METHODS]
+    if unknown or not box_methods:
+        raise ValueError(f"box methods {list(box_methods)}: choose one or more of {BOX_METHODS}")
     frames = load_posed_frames(root)
     boxes_by_frame = None
     allowed = None
@@ -246,7 +253,8 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         pairs = [pairs[i] for i in np.linspace(0, len(pairs) - 1, max_pairs).round().astype(int)]
     instrument = VGG19Features()
     rng = np.random.default_rng(seed)
-    depth_scores, box_scores = defaultdict(list), defaultdict(list)
+    depth_scores = defaultdict(list)
+    box_scores = {method: defaultdict(list) for method in box_methods}
     view_scores, full_scores = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
     for source, target in tqdm(pairs, desc="posed pairs", unit="pair"):
         src_rgb, tgt_rgb = read_image_rgb(source.image_path).rgb, read_image_rgb(target.image_path).rgb
@@ -294,18 +302,19 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
             truth_labels = [label for _, label in target_boxes]
             to_canvas = torch.tensor([*scale_xy, *scale_xy], dtype=torch.float64)
             carried_by = {"identity": None, "plane": depths["constant"], **{n: depths[n] for n in outputs}}
-            for name, depth in carried_by.items():
-                if not source_boxes:
-                    box_scores[name] += [0.0] * len(truth)
-                    continue
-                boxes = torch.tensor([xyxy for xyxy, _ in source_boxes], dtype=torch.float64)
-                labels = [label for _, label in source_boxes]
-                if depth is not None:
-                    moved = transfer_boxes(boxes * to_canvas, depth[0, 0].double(), K.double(), R.double(),
-                                           T.double())
-                    boxes = moved.boxes[moved.keep] / to_canvas
-                    labels = [label for label, kept in zip(labels, moved.keep.tolist()) if kept]
-                box_scores[name] += greedy_box_matches(boxes, labels, truth, truth_labels).tolist()
+            for method, scores in box_scores.items():
+                for name, depth in carried_by.items():
+                    if not source_boxes:
+                        scores[name] += [0.0] * len(truth)
+                        continue
+                    boxes = torch.tensor([xyxy for xyxy, _ in source_boxes], dtype=torch.float64)
+                    labels = [label for _, label in source_boxes]
+                    if depth is not None:
+                        moved = transfer_boxes(boxes * to_canvas, depth[0, 0].double(), K.double(), R.double(),
+                                               T.double(), method=method)
+                        boxes = moved.boxes[moved.keep] / to_canvas
+                        labels = [label for label, kept in zip(labels, moved.keep.tolist()) if kept]
+                    scores[name] += greedy_box_matches(boxes, labels, truth, truth_labels).tolist()
     result = {
         "num_pairs": len(pairs),
         "pairs_without_source_points": without_points,
@@ -318,7 +327,13 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
         result["views_full_resolution"] = {name: {key: _mean(values) for key, values in scores.items()}
                                            for name, scores in full_scores.items()}
     if boxes_by_frame is not None:
-        result["boxes"] = {name: {"mean_iou": _mean(values),
-                                  "share_iou_0_5": _mean([float(v >= 0.5) for v in values]),
-                                  "num_boxes": len(values)} for name, values in box_scores.items()}
+        result["boxes_by_method"] = {method: {name: _box_summary(values) for name, values in scores.items()}
+                                     for method, scores in box_scores.items()}
+        result["boxes"] = result["boxes_by_method"][box_methods[0]]
     return result
+
+
+def _box_summary(ious: list[float]) -> dict:
+    """Mean IoU over target boxes and the shares matched at the AP50 and AP75 thresholds."""
+    return {"mean_iou": _mean(ious), "share_iou_0_5": _mean([float(v >= 0.5) for v in ious]),
+            "share_iou_0_75": _mean([float(v >= 0.75) for v in ious]), "num_boxes": len(ious)}
