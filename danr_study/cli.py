@@ -58,6 +58,7 @@ from .errors import StudyError
 from .plan import (
     ARMS,
     BACKBONES,
+    DEFAULT_ARMS,
     DEFAULT_RENDERER,
     DEFAULT_VALIDATIONS,
     FULL,
@@ -92,9 +93,10 @@ def parse_args(argv=None) -> StudyOptions:
     parser.add_argument('--splits', nargs='+', type=split_argument, default=['1of9', '3of7'],
                         metavar='A/B', help='train:val ratios (default: 1/9 3/7)')
     parser.add_argument('--protocols', nargs='+', choices=PROTOCOLS, default=list(PROTOCOLS))
-    parser.add_argument('--arms', nargs='+', choices=tuple(ARMS), default=list(ARMS),
+    parser.add_argument('--arms', nargs='+', choices=tuple(ARMS), default=list(DEFAULT_ARMS),
                         help='na: online augmentation only; aug: + the DANR views; warp: + the '
-                        'plane-warp views (default: all)')
+                        'plane-warp views; aug_centres: + the DANR views, their boxes teaching '
+                        'centres only (no box-size or offset loss) (default: %(default)s)')
     parser.add_argument('--seeds', nargs='+', type=int, default=None,
                         help=f'training seeds (default {FULL["seeds"]}; smoke {SMOKE["seeds"]})')
     parser.add_argument('--iters', type=int, default=None,

@@ -46,7 +46,12 @@ class ViewKind:
 # homography of a constant-depth plane at the renderer's scale (the 2-D control).
 VIEW_KINDS = {'danr': ViewKind('composite', 'views'), 'plane': ViewKind('plane', 'views_plane')}
 # Table order. Adding an arm is one entry here, its configs, and (for new views) a view kind.
-ARMS = {'na': Arm('N.A.', None), 'aug': Arm('+Aug', 'danr'), 'warp': Arm('+Warp', 'plane')}
+# aug_centres: the +Aug views with their carried boxes out of the box-size and offset losses
+# (DANRAugmentedDataset's view_box_size_weight=0): do the views' approximate boxes cost AP75?
+ARMS = {'na': Arm('N.A.', None), 'aug': Arm('+Aug', 'danr'), 'warp': Arm('+Warp', 'plane'),
+        'aug_centres': Arm('+Aug centres', 'danr')}
+# The arms issue 15 compares, run when --arms is not given.
+DEFAULT_ARMS = ('na', 'aug', 'warp')
 # --backbone -> (config name part, description)
 BACKBONES = {'effnet': ('effnet', 'EfficientNet-Lite0 (ImageNet weights)'),
              'resnet18': ('r18', 'ResNet-18 (random init)')}

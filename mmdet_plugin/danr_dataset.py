@@ -76,6 +76,12 @@ class DANRAugmentedDataset(BaseDataset):
             views sorted by view_index, so it is deterministic, the same in every data
             worker, and changes from epoch to epoch.
         seed (int): seed of the 'one' draw.
+        view_box_size_weight (float): in [0, 1], the weight of the box-size and offset
+            losses of every box of a rendered view (its data info's ``box_size_weight``,
+            read by KeypointMixUp and PackDetInputsWithWeights for
+            WeightedCenterNetHead). A carried box is only approximately the object's
+            box in the view (benchmarks/RESULTS.md, box transfer); 0 lets views teach
+            where objects are and not how large. 1 (the default) adds nothing.
         pipeline (list): transforms applied to every sample after its sub-dataset's own
             pipeline (the sub-datasets may have one, e.g. load + per-image augmentation).
         test_mode, lazy_init, max_refetch: as in mmengine's BaseDataset.
@@ -87,13 +93,18 @@ class DANRAugmentedDataset(BaseDataset):
     """
 
     def __init__(self, original: Union[dict, BaseDataset], rendered: Union[dict, BaseDataset],
-                 views: str = 'all', seed: int = 0, pipeline: Sequence = (),
+                 views: str = 'all', seed: int = 0, view_box_size_weight: float = 1.0,
+                 pipeline: Sequence = (),
                  test_mode: bool = False, lazy_init: bool = False,
                  max_refetch: int = 1000) -> None:
         if views not in ('all', 'one'):
             raise ValueError(f"DANRAugmentedDataset: views must be 'all' or 'one', got {views!r}")
+        if not 0.0 <= view_box_size_weight <= 1.0:
+            raise ValueError('DANRAugmentedDataset: view_box_size_weight must be in [0, 1], '
+                             f'got {view_box_size_weight!r}')
         self.views = views
         self.seed = int(seed)
+        self.view_box_size_weight = float(view_box_size_weight)
         self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
         self.original = build_lazily(original, 'CocoDataset')
         if isinstance(rendered, dict):
@@ -165,14 +176,18 @@ class DANRAugmentedDataset(BaseDataset):
     @force_full_init
     def get_data_info(self, idx: int) -> dict:
         """Data info of sample ``idx`` (from the original or the rendered dataset),
-        with ``sample_idx`` set to ``idx``."""
+        with ``sample_idx`` set to ``idx`` and, for a view when view_box_size_weight is
+        not 1, ``box_size_weight``."""
         dataset, index = self.locate(idx)
-        return dict(dataset.get_data_info(index), sample_idx=idx)
+        info = dict(dataset.get_data_info(index), sample_idx=idx)
+        if dataset is self.rendered and self.view_box_size_weight != 1.0:
+            info['box_size_weight'] = self.view_box_size_weight
+        return info
 
     def prepare_data(self, idx: int):
         """Sample ``idx`` through its sub-dataset's pipeline, then this dataset's."""
-        dataset, index = self.locate(idx)
-        data = dataset.pipeline(dict(dataset.get_data_info(index), sample_idx=idx))
+        dataset, _ = self.locate(idx)
+        data = dataset.pipeline(self.get_data_info(idx))
         return None if data is None else self.pipeline(data)
 
     @force_full_init

@@ -23,6 +23,20 @@ def box_weights(results: dict, owner: str) -> np.ndarray:
     return weights
 
 
+def box_size_weights(results: dict, owner: str) -> np.ndarray:
+    """Per-box weights of the box-size and offset losses of ``results``, (N,) float32: its
+    ``gt_size_weights``, else its image-level ``box_size_weight`` (DANRAugmentedDataset sets
+    it on rendered views) for every box, else ones."""
+    count = len(results['gt_bboxes'])
+    if 'gt_size_weights' not in results:
+        return np.full(count, results.get('box_size_weight', 1.0), dtype=np.float32)
+    weights = np.asarray(results['gt_size_weights'], dtype=np.float32)
+    if weights.shape != (count,):
+        raise ValueError(f'gt_size_weights of the {owner} image has shape {weights.shape}, '
+                         f'expected ({count},) to match gt_bboxes')
+    return weights
+
+
 def fit_into(image: np.ndarray, height: int, width: int) -> Tuple[np.ndarray, float, float]:
     """Resize ``image`` (h, w[, c]) keeping its aspect ratio so that it fits in
     ``height`` x ``width``, and zero-pad it at the bottom/right to exactly that size.
@@ -54,7 +68,9 @@ class KeypointMixUp(BaseTransform):
     of A then B are concatenated, and ``results['gt_weights']`` (N,) float32 holds
     lambda for A's boxes and 1 - lambda for B's, multiplied with any ``gt_weights`` the
     images already carry. ``WeightedCenterNetHead`` then scales each box's heatmap peak
-    by its weight.
+    by its weight. ``results['gt_size_weights']`` (N,) holds each box's size-loss weight
+    as its own image gave it (``box_size_weights``: a rendered view's
+    ``box_size_weight``), not mixed by lambda.
 
     It follows MMDetection's MixUp protocol: ``get_indexes(dataset)`` picks B's index
     and ``MultiImageMixDataset`` puts the loaded B into ``results['mix_results']``.
@@ -65,7 +81,8 @@ class KeypointMixUp(BaseTransform):
         prob (float): probability to mix a given sample. The paper's authors mixed one
             batch in five; ``prob=0.2`` mixes the same share of images, drawn per image
             instead of per batch. When not applied the image is left untouched and
-            ``gt_weights`` is set to ones (or kept when present).
+            ``gt_weights`` is set to ones (or kept when present) and
+            ``gt_size_weights`` to ``box_size_weights`` of the image.
 
     Randomness comes from numpy's global RNG, like MMDetection's stock transforms, so
     ``np.random.seed`` (and the runner's per-worker seeding) makes it reproducible.
@@ -89,8 +106,10 @@ class KeypointMixUp(BaseTransform):
         if not mix_results or len(mix_results) != 1:
             raise ValueError('KeypointMixUp needs exactly one image in results["mix_results"]; '
                              'put it in the pipeline of a MultiImageMixDataset')
+        size_weights_a = box_size_weights(results, 'first')
         if np.random.rand() >= self.prob:
             results['gt_weights'] = weights_a
+            results['gt_size_weights'] = size_weights_a
             return results
         lam = float(np.random.beta(self.alpha, self.alpha))
 
@@ -116,6 +135,8 @@ class KeypointMixUp(BaseTransform):
                 results[key] = np.concatenate([results[key], other[key]])
         results['gt_weights'] = np.concatenate(
             [lam * weights_a, (1.0 - lam) * weights_b]).astype(np.float32)
+        results['gt_size_weights'] = np.concatenate(
+            [size_weights_a, box_size_weights(other, 'mixed-in')])
         return results
 
     def __repr__(self) -> str:

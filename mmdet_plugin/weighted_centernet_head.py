@@ -1,4 +1,5 @@
-"""CenterNet head trained on per-box weights (keypoint mixup, paper section 3.4)."""
+"""CenterNet head trained on per-box weights (keypoint mixup, paper section 3.4) and per-box
+box-size weights (rendered views whose carried boxes should teach centres, not sizes)."""
 from typing import List, Optional, Tuple
 
 from mmdet.models.dense_heads import CenterNetHead
@@ -21,8 +22,11 @@ class WeightedCenterNetHead(CenterNetHead):
       the others by max, so its peak equals w;
     - heatmap loss: a positive of weight w at its peak pixel (WeightedGaussianFocalLoss,
       normalised by max(1, sum of peak weights));
-    - wh / offset L1 losses: weight w at its centre pixel (normalised like the parent,
-      by 2 * the heatmap normaliser).
+    - wh / offset L1 losses: weight w * s at its centre pixel (normalised like the parent,
+      by 2 * the heatmap normaliser), where s is its size weight
+      (``gt_instances.size_weights``, packed by PackDetInputsWithWeights from a rendered
+      view's ``box_size_weight``; 1 when absent). s = 0 keeps a box in the heatmap and out
+      of the size and offset regression.
 
     With unit weights (or none) every target and loss equals CenterNetHead's.
     Arguments are CenterNetHead's; ``loss_center_heatmap`` must build a
@@ -44,7 +48,8 @@ class WeightedCenterNetHead(CenterNetHead):
                      batch_img_metas: List[dict],
                      batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """Losses of the head; shapes as in CenterNetHead.loss_by_feat. Box weights
-        come from ``gt_instances.weights`` (N,) when present, else ones."""
+        come from ``gt_instances.weights`` (N,) and size weights from
+        ``gt_instances.size_weights`` (N,) when present, else ones."""
         if not len(center_heatmap_preds) == len(wh_preds) == len(offset_preds) == 1:
             raise ValueError('WeightedCenterNetHead works on a single feature level')
         center_heatmap_pred = center_heatmap_preds[0]
@@ -52,9 +57,12 @@ class WeightedCenterNetHead(CenterNetHead):
         gt_labels = [gt.labels for gt in batch_gt_instances]
         gt_weights = [gt.weights if 'weights' in gt else gt.bboxes.new_ones(len(gt.bboxes))
                       for gt in batch_gt_instances]
+        gt_size_weights = [gt.size_weights if 'size_weights' in gt
+                           else gt.bboxes.new_ones(len(gt.bboxes)) for gt in batch_gt_instances]
         targets, avg_factor = self.get_targets(
             gt_bboxes, gt_labels, center_heatmap_pred.shape,
-            batch_img_metas[0]['batch_input_shape'], gt_weights=gt_weights)
+            batch_img_metas[0]['batch_input_shape'], gt_weights=gt_weights,
+            gt_size_weights=gt_size_weights)
 
         loss_center_heatmap = self.loss_center_heatmap(
             center_heatmap_pred, targets['center_heatmap_target'],
@@ -70,7 +78,8 @@ class WeightedCenterNetHead(CenterNetHead):
 
     def get_targets(self, gt_bboxes: List[Tensor], gt_labels: List[Tensor],
                     feat_shape: tuple, img_shape: tuple,
-                    gt_weights: Optional[List[Tensor]] = None) -> Tuple[dict, Tensor]:
+                    gt_weights: Optional[List[Tensor]] = None,
+                    gt_size_weights: Optional[List[Tensor]] = None) -> Tuple[dict, Tensor]:
         """Targets of a batch, CenterNetHead.get_targets extended with box weights.
 
         Args:
@@ -79,6 +88,8 @@ class WeightedCenterNetHead(CenterNetHead):
             feat_shape: heatmap shape (B, C, H, W).
             img_shape: (h, w) of the batch input.
             gt_weights: per image (N_i,) box weights; None means all ones.
+            gt_size_weights: per image (N_i,) factors of the wh / offset weights; None
+                means all ones.
 
         Returns:
             dict with center_heatmap_target and center_heatmap_positive_weights
@@ -99,12 +110,16 @@ class WeightedCenterNetHead(CenterNetHead):
         for b in range(batch_size):
             boxes, labels = gt_bboxes[b], gt_labels[b]
             weights = boxes.new_ones(len(boxes)) if gt_weights is None else gt_weights[b]
-            if len(weights) != len(boxes):
+            size_weights = (boxes.new_ones(len(boxes)) if gt_size_weights is None
+                            else gt_size_weights[b])
+            if not len(weights) == len(size_weights) == len(boxes):
                 raise ValueError(f'WeightedCenterNetHead: image {b} has {len(weights)} '
-                                 f'weights for {len(boxes)} boxes')
+                                 f'weights and {len(size_weights)} size weights for '
+                                 f'{len(boxes)} boxes')
             centre_x = (boxes[:, 0] + boxes[:, 2]) * width_ratio / 2
             centre_y = (boxes[:, 1] + boxes[:, 3]) * height_ratio / 2
-            for box, label, weight, cx, cy in zip(boxes, labels, weights, centre_x, centre_y):
+            for box, label, weight, size_weight, cx, cy in zip(boxes, labels, weights, size_weights,
+                                                               centre_x, centre_y):
                 cx_int, cy_int = int(cx), int(cy)
                 box_h = (box[3] - box[1]) * height_ratio
                 box_w = (box[2] - box[0]) * width_ratio
@@ -117,7 +132,7 @@ class WeightedCenterNetHead(CenterNetHead):
                 wh_target[b, 1, cy_int, cx_int] = box_h
                 offset_target[b, 0, cy_int, cx_int] = cx - cx_int
                 offset_target[b, 1, cy_int, cx_int] = cy - cy_int
-                wh_offset_weight[b, :, cy_int, cx_int] = weight
+                wh_offset_weight[b, :, cy_int, cx_int] = weight * size_weight
 
         avg_factor = positive_weights.sum().clamp(min=1)
         targets = dict(center_heatmap_target=heatmap,

@@ -370,7 +370,7 @@ def test_input_size_knobs_resize_every_loader_pipeline(monkeypatch):
         assert all(size == (128, 96) for size in sizes), loader
 
 
-@pytest.mark.parametrize('arm', ['na', 'aug', 'warp'])
+@pytest.mark.parametrize('arm', ['na', 'aug', 'warp', 'aug_centres'])
 def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
         arm, tmp_path, monkeypatch):
     files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
@@ -389,6 +389,8 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     assert cfg.test_dataloader.dataset.ann_file == str(files['val'])
     if arm != 'na':
         assert train_set.rendered.data_root == f'{views}/'
+        # Only the centres arm keeps the views' boxes out of the size and offset losses.
+        assert train_set.get('view_box_size_weight', 1.0) == (0.0 if arm == 'aug_centres' else 1.0)
     assert cfg.randomness.seed == 7
     assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (600, 100)
     assert cfg.default_hooks.checkpoint.interval == 100
@@ -418,10 +420,11 @@ def smoke_study(tmp_path_factory):
     ).save_checkpoint(renderer)
     common = ['--data-root', str(DATA_ROOT), '--out', str(root / 'out'), '--renderer',
               str(renderer), '--smoke']
-    # N.A. and +Aug on every split; +Warp on one split only (it runs the same code path on
-    # other views), as a second session on the same folder, so it reuses the split's renderer.
+    # N.A. and +Aug on every split; +Warp and +Aug centres on one split only (they run the same
+    # code path on other views / weights), as a second session on the same folder, so it reuses
+    # the split's renderer and views.
     sessions = [common + ['--splits', '1/9', '3/7', '--arms', 'na', 'aug'],
-                common + ['--splits', '1/9', '--protocols', 'sequence', '--arms', 'warp']]
+                common + ['--splits', '1/9', '--protocols', 'sequence', '--arms', 'warp', 'aug_centres']]
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     stdout = ''
     for argv in sessions:
@@ -436,7 +439,8 @@ def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
     results = json.loads((smoke_study['out'] / 'results.json').read_text())
     keys = {f'effnet/{p}/{s}/{a}/seed0' for p in ('sequence', 'image')
             for s in ('1of9', '3of7') for a in ('na', 'aug')}
-    assert set(results['runs']) == keys | {'effnet/sequence/1of9/warp/seed0'}
+    assert set(results['runs']) == keys | {'effnet/sequence/1of9/warp/seed0',
+                                           'effnet/sequence/1of9/aug_centres/seed0'}
     for key, record in results['runs'].items():
         assert set(record['metrics']) == set(plan.METRICS), key
         for value in record['metrics'].values():
@@ -448,6 +452,7 @@ def test_smoke_study_has_finite_metrics_for_every_run(smoke_study):
     summary = smoke_study['stdout']
     assert 'done in' in summary and '| effnet | image | 3/7 | +Aug | 0 |' in summary
     assert '| effnet | sequence | 1/9 | +Warp | 0 |' in summary
+    assert '| effnet | sequence | 1/9 | +Aug centres | 0 |' in summary
 
 
 def test_smoke_splits_keep_sequences_apart_and_views_follow_train_images(smoke_study):
@@ -514,7 +519,7 @@ def test_smoke_report_files(smoke_study):
     assert png is not None and png.ndim == 3 and min(png.shape[:2]) > 100
     report = (out / 'results.md').read_text()
     assert 'SMOKE run' in report
-    assert sum(line.startswith('| effnet/') for line in report.splitlines()) == 9
+    assert sum(line.startswith('| effnet/') for line in report.splitlines()) == 10
     assert '| sequence/1of9 | 12 | 4 | 8 |' in report
     assert '| plane | sequence/1of9 | 12 | 48 |' in report
     assert len(json.loads((out / 'runs.json').read_text())) == 9

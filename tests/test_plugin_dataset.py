@@ -145,6 +145,29 @@ def test_inside_multi_image_mix_dataset_with_pipeline(coco_files):
     assert packed['data_samples'].img_path.endswith('.png')
 
 
+def test_views_carry_the_box_size_weight_and_originals_do_not(coco_files):
+    dataset = augmented(coco_files, views='all', view_box_size_weight=0.0)
+    assert all('box_size_weight' not in dataset.get_data_info(i) for i in range(2))
+    assert [dataset.get_data_info(i)['box_size_weight'] for i in range(2, len(dataset))] == \
+        [0.0] * (len(dataset) - 2)
+    assert all('box_size_weight' not in augmented(coco_files).get_data_info(i) for i in range(len(dataset)))
+    with pytest.raises(ValueError, match='view_box_size_weight must be in'):
+        augmented(coco_files, view_box_size_weight=1.5)
+
+
+def test_a_views_size_weight_reaches_the_packed_boxes(coco_files):
+    load = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True)]
+    root, split, rendered = coco_files
+    dataset = DATASETS.build(dict(
+        type='DANRAugmentedDataset', view_box_size_weight=0.0,
+        original=dict(type='CocoDataset', ann_file=split, pipeline=load, metainfo=dict(classes=CLASSES),
+                      data_prefix=dict(img=str(root) + '/')),
+        rendered=dict(ann_file=rendered, pipeline=load, data_prefix=dict(img=str(root) + '/')),
+        pipeline=[dict(type='PackDetInputsWithWeights')]))
+    assert dataset[0]['data_samples'].gt_instances.get('size_weights') is None
+    assert dataset[2]['data_samples'].gt_instances.size_weights.tolist() == [0.0]
+
+
 def test_rendered_entries_without_provenance_are_rejected(coco_files, tmp_path):
     root, split, _ = coco_files
     bare = write_json(tmp_path / 'bare.json', [image_entry(5, 'orig_1.png')], [box(1, 5)])

@@ -142,3 +142,27 @@ def test_box_weights_scale_the_size_and_offset_losses():
 def test_stock_focal_loss_config_is_refused():
     with pytest.raises(TypeError, match='WeightedGaussianFocalLoss'):
         head(loss_center_heatmap=dict(type='GaussianFocalLoss'))
+
+
+def test_a_zero_size_weight_keeps_a_box_in_the_heatmap_and_out_of_the_regression():
+    """Box A (size weight 1) and box B (size weight 0): the heatmap loss is that of both
+    boxes unweighted; the wh / offset losses are the L1 at A's centre alone, hand-computed
+    from the predictions, normalised by 2 * (both peaks)."""
+    features = torch.randn(1, 8, 32, 32, generator=torch.Generator().manual_seed(4))
+    weighted = head(seed=6)
+    metas = [dict(batch_input_shape=IMG)]
+    boxes = torch.tensor([[20.0, 30.0, 60.0, 70.0], [70.0, 10.0, 110.0, 34.0]])
+    labels = torch.tensor([1, 2])
+    heatmap, wh, offset = weighted([features])
+    plain = weighted.loss_by_feat(heatmap, wh, offset, [InstanceData(bboxes=boxes, labels=labels)], metas)
+    centres_only_b = weighted.loss_by_feat(
+        heatmap, wh, offset,
+        [InstanceData(bboxes=boxes, labels=labels, size_weights=torch.tensor([1.0, 0.0]))], metas)
+    assert centres_only_b['loss_center_heatmap'] == plain['loss_center_heatmap']
+    # A: centre (40, 50) px -> (10, 12.5) on the stride-4 heatmap; size (40, 40) px -> (10, 10).
+    normaliser = 2 * 2.0
+    expected_wh = 0.1 * ((wh[0][0, 0, 12, 10] - 10).abs() + (wh[0][0, 1, 12, 10] - 10).abs()) / normaliser
+    expected_offset = ((offset[0][0, 0, 12, 10] - 0.0).abs() + (offset[0][0, 1, 12, 10] - 0.5).abs()) / normaliser
+    torch.testing.assert_close(centres_only_b['loss_wh'], expected_wh)
+    torch.testing.assert_close(centres_only_b['loss_offset'], expected_offset)
+    assert plain['loss_wh'] > centres_only_b['loss_wh']

@@ -124,6 +124,34 @@ def test_packing_puts_weights_in_gt_instances():
                                torch.tensor([0.5]))
 
 
+def test_size_weights_follow_each_image_and_not_lambda():
+    """A view (image-level box_size_weight 0) mixed with an original: its boxes get size
+    weight 0 and the original's 1, whatever lambda; unmixed, the image's own value."""
+    rng = np.random.default_rng(7)
+    view = sample(random_image(rng, 4, 4), [[0, 0, 2, 2], [1, 1, 3, 3]], [0, 1])
+    view['box_size_weight'] = 0.0
+    original = sample(random_image(rng, 4, 4), [[0, 0, 4, 4]], [1])
+    np.random.seed(3)
+    out = mixed(dict(view), dict(original), prob=1.0)
+    np.testing.assert_array_equal(out['gt_size_weights'], [0.0, 0.0, 1.0])
+    assert 0.0 < out['gt_weights'][0] < 1.0
+    out = mixed(dict(original), dict(view), prob=1.0)
+    np.testing.assert_array_equal(out['gt_size_weights'], [1.0, 0.0, 0.0])
+    out = mixed(dict(view), dict(original), prob=0.0)
+    np.testing.assert_array_equal(out['gt_size_weights'], [0.0, 0.0])
+
+
+def test_packing_spreads_an_image_size_weight_over_its_boxes():
+    results = sample(np.zeros((4, 4, 3), np.uint8), [[0, 0, 1, 1], [1, 1, 2, 2]], [0, 1])
+    results['box_size_weight'] = 0.25
+    packed = TRANSFORMS.build(dict(type='PackDetInputsWithWeights'))(results)
+    torch.testing.assert_close(packed['data_samples'].gt_instances.size_weights,
+                               torch.tensor([0.25, 0.25]))
+    plain = TRANSFORMS.build(dict(type='PackDetInputsWithWeights'))(
+        sample(np.zeros((4, 4, 3), np.uint8), [[0, 0, 1, 1]], [0]))
+    assert 'size_weights' not in plain['data_samples'].gt_instances
+
+
 def test_weights_survive_filtering_only_inside_the_wrapper():
     boxes = [[0, 0, 1, 1], [0, 0, 5, 5], [2, 2, 3, 3], [1, 1, 7, 8]]
     filter_cfg = dict(type='FilterAnnotations', min_gt_bbox_wh=(2, 2))
