@@ -522,7 +522,7 @@ def test_smoke_report_files(smoke_study):
     assert sum(line.startswith('| effnet/') for line in report.splitlines()) == 10
     assert '| sequence/1of9 | 12 | 4 | 8 |' in report
     assert '| plane | sequence/1of9 | 12 | 48 |' in report
-    assert len(json.loads((out / 'runs.json').read_text())) == 9
+    assert len(json.loads((out / 'runs.json').read_text())) == 10
 
 
 def test_smoke_study_rerun_skips_every_finished_run(smoke_study, monkeypatch):
