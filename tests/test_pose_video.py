@@ -37,7 +37,7 @@ from danr_renderer.synthetic.dataset_writer import (  # noqa: E402
 )
 
 SIZE = 384
-THREADS = 2
+THREADS = 1  # multithreaded mapping is not repeatable: under load a run drifted past the bounds
 
 
 @pytest.fixture(scope="module")
