@@ -15,7 +15,7 @@ from .errors import StudyError
 from .plan import ARMS, arm_order, protocol_order
 from .report import half_range
 
-# The comparisons the issue asks for, in report order: (arm, against).
+# The comparisons the issue asks for, then the +Aug centres arm's, in report order: (arm, against).
 DEFAULT_COMPARISONS = (('aug', 'na'), ('aug', 'warp'), ('warp', 'na'), ('aug_centres', 'na'),
                        ('aug_centres', 'aug'))
 RUN_FIELDS = ('backbone', 'protocol', 'split', 'arm', 'seed', 'iterations', 'recipe')

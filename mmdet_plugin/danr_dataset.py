@@ -173,21 +173,24 @@ class DANRAugmentedDataset(BaseDataset):
         rng = np.random.default_rng([self.seed, self.epoch, int(self.source_ids[slot])])
         return self.rendered, int(rng.choice(self.views_of_source[slot]))
 
-    @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        """Data info of sample ``idx`` (from the original or the rendered dataset),
-        with ``sample_idx`` set to ``idx`` and, for a view when view_box_size_weight is
-        not 1, ``box_size_weight``."""
-        dataset, index = self.locate(idx)
+    def _sample_info(self, dataset: BaseDataset, index: int, idx: int) -> dict:
+        """Data info of ``dataset``'s sample ``index`` as sample ``idx`` of this dataset."""
         info = dict(dataset.get_data_info(index), sample_idx=idx)
         if dataset is self.rendered and self.view_box_size_weight != 1.0:
             info['box_size_weight'] = self.view_box_size_weight
         return info
 
+    @force_full_init
+    def get_data_info(self, idx: int) -> dict:
+        """Data info of sample ``idx`` (from the original or the rendered dataset),
+        with ``sample_idx`` set to ``idx`` and, for a view when view_box_size_weight is
+        not 1, ``box_size_weight``."""
+        return self._sample_info(*self.locate(idx), idx)
+
     def prepare_data(self, idx: int):
         """Sample ``idx`` through its sub-dataset's pipeline, then this dataset's."""
-        dataset, _ = self.locate(idx)
-        data = dataset.pipeline(self.get_data_info(idx))
+        dataset, index = self.locate(idx)
+        data = dataset.pipeline(self._sample_info(dataset, index, idx))
         return None if data is None else self.pipeline(data)
 
     @force_full_init

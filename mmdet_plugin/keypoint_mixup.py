@@ -8,33 +8,33 @@ from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import BaseBoxes
 
 
+def per_box_array(results: dict, key: str, fill: float, owner: str) -> np.ndarray:
+    """``results[key]`` as (N,) float32, one entry per box of ``gt_bboxes``; ``fill`` for
+    every box when the key is absent."""
+    count = len(results['gt_bboxes'])
+    if key not in results:
+        return np.full(count, fill, dtype=np.float32)
+    values = np.asarray(results[key], dtype=np.float32)
+    if values.shape != (count,):
+        raise ValueError(f'KeypointMixUp: {key} of the {owner} image has shape '
+                         f'{values.shape}, expected ({count},) to match gt_bboxes')
+    return values
+
+
 def box_weights(results: dict, owner: str) -> np.ndarray:
     """Per-box weights of ``results``: its ``gt_weights`` or ones, (N,) float32."""
     boxes = results['gt_bboxes']
     if not isinstance(boxes, BaseBoxes):
         raise TypeError(f'KeypointMixUp: gt_bboxes of the {owner} image must be mmdet '
                         f'BaseBoxes (LoadAnnotations with box_type="hbox"), got {type(boxes)}')
-    if 'gt_weights' not in results:
-        return np.ones(len(boxes), dtype=np.float32)
-    weights = np.asarray(results['gt_weights'], dtype=np.float32)
-    if weights.shape != (len(boxes),):
-        raise ValueError(f'KeypointMixUp: gt_weights of the {owner} image has shape '
-                         f'{weights.shape}, expected ({len(boxes)},) to match gt_bboxes')
-    return weights
+    return per_box_array(results, 'gt_weights', 1.0, owner)
 
 
 def box_size_weights(results: dict, owner: str) -> np.ndarray:
     """Per-box weights of the box-size and offset losses of ``results``, (N,) float32: its
     ``gt_size_weights``, else its image-level ``box_size_weight`` (DANRAugmentedDataset sets
     it on rendered views) for every box, else ones."""
-    count = len(results['gt_bboxes'])
-    if 'gt_size_weights' not in results:
-        return np.full(count, results.get('box_size_weight', 1.0), dtype=np.float32)
-    weights = np.asarray(results['gt_size_weights'], dtype=np.float32)
-    if weights.shape != (count,):
-        raise ValueError(f'gt_size_weights of the {owner} image has shape {weights.shape}, '
-                         f'expected ({count},) to match gt_bboxes')
-    return weights
+    return per_box_array(results, 'gt_size_weights', results.get('box_size_weight', 1.0), owner)
 
 
 def fit_into(image: np.ndarray, height: int, width: int) -> Tuple[np.ndarray, float, float]:

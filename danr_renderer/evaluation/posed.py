@@ -302,18 +302,17 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
             truth_labels = [label for _, label in target_boxes]
             to_canvas = torch.tensor([*scale_xy, *scale_xy], dtype=torch.float64)
             carried_by = {"identity": None, "plane": depths["constant"], **{n: depths[n] for n in outputs}}
+            source_xyxy = torch.tensor([xyxy for xyxy, _ in source_boxes], dtype=torch.float64).reshape(-1, 4)
+            source_labels = [label for _, label in source_boxes]
             for method, scores in box_scores.items():
                 for name, depth in carried_by.items():
-                    if not source_boxes:
-                        scores[name] += [0.0] * len(truth)
-                        continue
-                    boxes = torch.tensor([xyxy for xyxy, _ in source_boxes], dtype=torch.float64)
-                    labels = [label for _, label in source_boxes]
-                    if depth is not None:
-                        moved = transfer_boxes(boxes * to_canvas, depth[0, 0].double(), K.double(), R.double(),
-                                               T.double(), method=method)
+                    boxes, labels = source_xyxy, source_labels
+                    if depth is not None and source_labels:
+                        moved = transfer_boxes(source_xyxy * to_canvas, depth[0, 0].double(), K.double(),
+                                               R.double(), T.double(), method=method)
                         boxes = moved.boxes[moved.keep] / to_canvas
-                        labels = [label for label, kept in zip(labels, moved.keep.tolist()) if kept]
+                        labels = [label for label, kept in zip(source_labels, moved.keep.tolist()) if kept]
+                    # No carried box: greedy_box_matches scores every target box 0.
                     scores[name] += greedy_box_matches(boxes, labels, truth, truth_labels).tolist()
     result = {
         "num_pairs": len(pairs),
