@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StudyError
-from .plan import ARMS, arm_order, protocol_order
-from .report import half_range
+from .plan import ARMS, half_range, protocol_order
 
 # The comparisons the issue asks for, then the +Aug centres arm's, in report order: (arm, against).
 DEFAULT_COMPARISONS = (('aug', 'na'), ('aug', 'warp'), ('warp', 'na'), ('aug_centres', 'na'),
@@ -133,39 +132,3 @@ def format_paired_table(runs: list[dict], comparisons=DEFAULT_COMPARISONS,
                      f'{_fmt_spread(spreads[1])} / {_fmt_spread(spreads[2])}', beyond]
             lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
-
-
-def plot_holdout_curves(runs: list[dict], png_path: Path) -> int:
-    """One panel per comparable group whose runs carry a holdout_curve: holdout AP against
-    iteration, a line per arm and seed (the arm's colour, a marker per seed). Returns the number
-    of panels (0: nothing drawn, no file written)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    groups: dict[tuple, list[dict]] = {}
-    for run in runs:
-        if run.get('holdout_curve'):
-            groups.setdefault(comparison_group(run), []).append(run)
-    if not groups:
-        return 0
-    keys = sorted(groups, key=comparison_group_order)
-    figure, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
-    for axis, key in zip(axes[0], keys):
-        for run in sorted(groups[key], key=lambda r: (arm_order(r['arm']), r['seed'])):
-            steps, values = zip(*run['holdout_curve'])
-            colour = f'C{arm_order(run["arm"])}' if run['arm'] in ARMS else 'k'
-            label = ARMS[run['arm']].label if run['arm'] in ARMS else run['arm']
-            axis.plot(steps, values, color=colour, marker='os^dv'[run['seed'] % 5], markersize=3,
-                      label=f'{label} seed {run["seed"]}')
-        backbone, protocol, split, iterations, recipe = key
-        axis.set_title(f'{protocol} {split}, {iterations} it\n{describe_recipe(json.loads(recipe))}',
-                       fontsize=8)
-        axis.set_xlabel('iteration')
-        axis.set_ylabel('holdout AP (%)')
-        axis.legend(fontsize=7)
-    figure.tight_layout()
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(png_path, dpi=120)
-    plt.close(figure)
-    return len(keys)

@@ -22,6 +22,13 @@ METRIC_KEYS = {
 METRICS = tuple(METRIC_KEYS)
 
 
+def half_range(values) -> float | None:
+    """The study's spread of values over seeds: (max - min) / 2 of two or more values; None
+    for fewer (no spread measured)."""
+    values = list(values)
+    return (max(values) - min(values)) / 2 if len(values) > 1 else None
+
+
 @dataclass(frozen=True)
 class Arm:
     """One arm of the comparison: its table label and the views it trains on beside the

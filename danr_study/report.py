@@ -7,7 +7,18 @@ from pathlib import Path
 
 from danr_renderer.atomic_io import atomic_write_text
 
-from .plan import ARMS, BACKBONES, METRICS, RECIPE_DEFAULTS, VIEW_KINDS, arm_order, is_finished, protocol_order
+from .charts import plot_arm_bars
+from .plan import (
+    ARMS,
+    BACKBONES,
+    METRICS,
+    RECIPE_DEFAULTS,
+    VIEW_KINDS,
+    arm_order,
+    half_range,
+    is_finished,
+    protocol_order,
+)
 
 REFERENCE_ARM = 'na'  # the arm the ΔAP column compares against
 
@@ -15,13 +26,6 @@ REFERENCE_ARM = 'na'  # the arm the ΔAP column compares against
 def fmt(value: float) -> str:
     """A metric in percent, 'n/a' for -1 (no object of that size)."""
     return 'n/a' if value < 0 else f'{value:.1f}'
-
-
-def half_range(values) -> float | None:
-    """The study's spread of values over seeds: (max - min) / 2 of two or more values; None
-    for fewer (no spread measured)."""
-    values = list(values)
-    return (max(values) - min(values)) / 2 if len(values) > 1 else None
 
 
 def fmt_mean(values: list[float]) -> str:
@@ -193,51 +197,10 @@ def format_report(results: dict) -> str:
     return '\n'.join(lines)
 
 
-def plot_results(results: dict, png_path: Path) -> None:
-    """Grouped bars: AP and AP50 per protocol and split, one bar per arm (mean over seeds,
-    each seed a dot)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    groups = group_runs(results)
-    clusters = sorted({key[:3] for key in groups},
-                      key=lambda k: group_order(k + (REFERENCE_ARM,)))
-    arms = [arm for arm in ARMS if any(key[3] == arm for key in groups)]
-    figure, axes = plt.subplots(1, 2, figsize=(max(6.0, 1.6 * len(clusters) + 3), 3.6))
-    width = 0.8 / max(1, len(arms))
-    for axis, metric in zip(axes, ('AP', 'AP50')):
-        top = 1.0
-        for index, arm in enumerate(arms):
-            for position, cluster in enumerate(clusters):
-                records = groups.get(cluster + (arm, ), [])
-                values = [r['metrics'][metric] for r in records]
-                if not values:
-                    continue
-                x = position + (index - (len(arms) - 1) / 2) * width
-                mean = sum(values) / len(values)
-                axis.bar(x, mean, width, color=f'C{index}',
-                         label=ARMS[arm].label if position == 0 else None)
-                axis.plot([x] * len(values), values, 'k.', markersize=4)
-                axis.annotate(f'{mean:.1f}', (x, mean), ha='center', va='bottom', fontsize=7)
-                top = max([top, *values])
-        axis.set_xticks(range(len(clusters)))
-        axis.set_xticklabels([f'{protocol}\n{split_label(split)}'
-                              for _, protocol, split in clusters])
-        axis.set_ylim(0, top * 1.15)
-        axis.set_ylabel(f'{metric} (%)')
-        axis.set_title(f'{metric} on the reported split')
-        axis.legend(fontsize=8)
-    figure.tight_layout()
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(png_path, dpi=120)
-    plt.close(figure)
-
-
 def write_outputs(results: dict, out: Path) -> None:
     """results.md, results.png and runs.json (results.json is kept up to date by
     results_store.update_results)."""
     atomic_write_text(out / 'results.md', format_report(results))
     atomic_write_text(out / 'runs.json', format_run_list(results))
-    plot_results(results, out / 'results.png')
+    plot_arm_bars(run_list(results), out / 'results.png', metrics=('AP', 'AP50'), min_arms=1)
 

@@ -3,13 +3,15 @@
 from a run list, e.g. the committed docs/results.json (danr_study.paired):
 
     python scripts/study_pairs.py docs/results.json [--metric AP] [--curves docs/holdout_curves.png]
+        [--chart docs/study_chart.png]
 """
 import argparse
 import sys
 from pathlib import Path
 
+from danr_study.charts import plot_arm_bars, plot_holdout_curves
 from danr_study.errors import StudyError
-from danr_study.paired import format_paired_table, plot_holdout_curves, read_run_list
+from danr_study.paired import format_paired_table, read_run_list
 from danr_study.plan import METRICS
 
 
@@ -20,6 +22,9 @@ def main(argv=None) -> int:
     parser.add_argument('--curves', type=Path, default=None,
                         help='also draw the runs\' holdout curves, a panel per comparable group, '
                         'into this PNG')
+    parser.add_argument('--chart', type=Path, default=None,
+                        help='also draw AP, AP50 and AP75 of every arm (mean bar, a dot per seed) '
+                        'for every group holding two arms or more into this PNG')
     args = parser.parse_args(argv)
     try:
         runs = read_run_list(args.runs)
@@ -28,6 +33,10 @@ def main(argv=None) -> int:
             panels = plot_holdout_curves(runs, args.curves)
             print(f'{args.curves}: {panels} panel(s)' if panels else
                   f'no run of {args.runs} has a holdout curve: {args.curves} not written')
+        if args.chart is not None:
+            bars = plot_arm_bars(runs, args.chart)
+            print(f'{args.chart}: {len(bars)} bar(s)' if bars else
+                  f'no group of {args.runs} holds two arms: {args.chart} not written')
     except StudyError as error:
         print(f'study_pairs.py: error: {error}', file=sys.stderr)
         return 1

@@ -1,5 +1,6 @@
 """Seed-paired differences between the study's arms (danr_study.paired, scripts/study_pairs.py)
-on hand-made run lists whose differences are computed by hand below."""
+and the charts of a run list (danr_study.charts) on hand-made run lists whose differences and
+means are computed by hand below."""
 import json
 import subprocess
 import sys
@@ -7,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from danr_study.charts import plot_arm_bars, plot_holdout_curves
 from danr_study.errors import StudyError
-from danr_study.paired import format_paired_table, paired_differences, plot_holdout_curves, read_run_list
-from danr_study.report import half_range
+from danr_study.paired import comparison_group, format_paired_table, paired_differences, read_run_list
+from danr_study.plan import half_range
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE_C = dict(backbone_lr_mult=1.0, warmup_iters=100, lr_steps=[0.4], lr_gamma=0.1)
@@ -93,3 +95,32 @@ def test_holdout_curves_draw_a_panel_per_group_with_curves(tmp_path):
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     none = tmp_path / 'none.png'
     assert plot_holdout_curves([run('na', 0, 20.0)], none) == 0 and not none.exists()
+
+
+def test_arm_bars_are_means_over_seeds_of_groups_with_two_arms(tmp_path):
+    runs = [run('na', 0, 20.0, ap50=40.0), run('na', 1, 23.0, ap50=None), run('aug', 1, 21.0, ap50=50.0),
+            run('aug', 0, 25.0, ap50=46.0), run('warp', 0, 19.0, ap50=45.0),
+            run('na', 0, 5.0, iterations=600, recipe=FIRST_RECIPE)]  # one arm alone: no cluster
+    png = tmp_path / 'bars.png'
+    bars = plot_arm_bars(runs, png, metrics=('AP', 'AP50'))
+    group = comparison_group(runs[0])
+    # AP: N.A. (20 + 23) / 2, +Aug (25 + 21) / 2 in seed order, +Warp 19; AP50 leaves N.A.
+    # seed 1 out (no value).
+    assert bars == [(group, 'na', 'AP', 21.5, (20.0, 23.0)), (group, 'aug', 'AP', 23.0, (25.0, 21.0)),
+                    (group, 'warp', 'AP', 19.0, (19.0,)), (group, 'na', 'AP50', 40.0, (40.0,)),
+                    (group, 'aug', 'AP50', 48.0, (46.0, 50.0)), (group, 'warp', 'AP50', 45.0, (45.0,))]
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    alone = plot_arm_bars(runs[-1:], tmp_path / 'alone.png', metrics=('AP',), min_arms=1)
+    assert [bar[1:4] for bar in alone] == [('na', 'AP', 5.0)]
+    none = tmp_path / 'none.png'
+    assert plot_arm_bars(runs[-1:], none) == [] and not none.exists()
+
+
+def test_cli_draws_the_chart(tmp_path):
+    runs = tmp_path / 'runs.json'
+    runs.write_text(json.dumps([run('na', 0, 20.0), run('warp', 0, 11.0)]))
+    chart = tmp_path / 'chart.png'
+    done = subprocess.run([sys.executable, str(REPO / 'scripts' / 'study_pairs.py'), str(runs),
+                           '--chart', str(chart)], capture_output=True, text=True, check=True)
+    # AP of both arms; AP50 and AP75 are None in these runs.
+    assert f'{chart}: 2 bar(s)' in done.stdout and chart.exists()
