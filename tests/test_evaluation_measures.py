@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from danr_renderer.evaluation.measures import box_iou, depth_accuracy, greedy_box_matches
+from danr_renderer.evaluation.measures import (
+    box_errors,
+    box_iou,
+    depth_accuracy,
+    greedy_box_matches,
+    greedy_box_pairs,
+    localisation_summary,
+)
 
 
 def test_box_iou_matched_and_all_pairs():
@@ -22,6 +29,36 @@ def test_greedy_matching_uses_each_prediction_once_and_respects_labels():
     ious = greedy_box_matches(predicted, [1, 1, 2, 3], truth, [1, 3, 3])
     torch.testing.assert_close(ious, torch.tensor([0.8, 0.0, 0.5], dtype=torch.float64))
     assert greedy_box_matches(predicted[:0], [], truth, [1, 3, 3]).tolist() == [0.0, 0.0, 0.0]
+    # The pairs themselves, highest IoU first: prediction 0 -> truth 0, prediction 3 -> truth 2.
+    matched_p, matched_t, matched_iou = greedy_box_pairs(predicted, [1, 1, 2, 3], truth, [1, 3, 3])
+    assert matched_p.tolist() == [0, 3] and matched_t.tolist() == [0, 2]
+    torch.testing.assert_close(matched_iou, torch.tensor([0.8, 0.5], dtype=torch.float64))
+    assert [len(x) for x in greedy_box_pairs(predicted, [1, 1, 2, 3], truth[:0], [])] == [0, 0, 0]
+
+
+def test_box_errors_and_localisation_summary_by_hand():
+    truth = torch.tensor([[0.0, 0.0, 10.0, 20.0], [0.0, 0.0, 10.0, 10.0], [50.0, 50.0, 60.0, 60.0]])
+    # Twice as wide, same height, centre 5 px right (half the true width of 10); then the same
+    # box; then half as tall, centre 2.5 px up (a quarter of the true height of 10).
+    predicted = torch.tensor([[0.0, 0.0, 20.0, 20.0], [0.0, 0.0, 10.0, 10.0], [50.0, 50.0, 60.0, 55.0]])
+    errors = box_errors(predicted, truth)
+    torch.testing.assert_close(errors["log_width_ratio"], torch.tensor([np.log(2.0), 0.0, 0.0], dtype=torch.float64))
+    torch.testing.assert_close(errors["log_height_ratio"], torch.tensor([0.0, 0.0, np.log(0.5)], dtype=torch.float64))
+    torch.testing.assert_close(errors["centre_dx"], torch.tensor([0.5, 0.0, 0.0], dtype=torch.float64))
+    torch.testing.assert_close(errors["centre_dy"], torch.tensor([0.0, 0.0, -0.25], dtype=torch.float64))
+    ious = box_iou(predicted, truth)  # 0.5, 1, 0.5
+    summary = localisation_summary(ious, errors, num_truth=4)
+    # All three pairs reach 0.5: recall 3 / 4; one of them reaches 0.75; the medians of
+    # (2, 1, 1), (1, 1, 0.5) and the offsets (0.5, 0, 0.25).
+    assert summary["recall"] == 0.75 and summary["num_truth"] == 4
+    assert summary["mean_iou"] == pytest.approx(2 / 3) and summary["share_iou_0_75"] == pytest.approx(1 / 3)
+    assert summary["width_ratio"] == pytest.approx(1.0) and summary["height_ratio"] == pytest.approx(1.0)
+    assert summary["centre_offset"] == pytest.approx(0.25)
+    strict = localisation_summary(ious, errors, num_truth=4, min_iou=0.9)  # only the exact pair
+    assert strict["recall"] == 0.25 and strict["width_ratio"] == pytest.approx(1.0)
+    assert strict["centre_offset"] == pytest.approx(0.0)
+    none = localisation_summary(ious[:0], {k: v[:0] for k, v in errors.items()}, num_truth=0)
+    assert none["recall"] is None and none["mean_iou"] is None
 
 
 def test_depth_accuracy_is_scale_free_and_counts_by_hand():

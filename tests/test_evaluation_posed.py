@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from danr_renderer.data.depth_points import read_depth_points, write_depth_points
+from danr_renderer.evaluation.measures import box_errors, greedy_box_pairs
 from danr_renderer.evaluation.posed import (
     RULE_SCALE_SUFFIX,
     SFM_SCALE_SUFFIX,
@@ -92,6 +93,40 @@ def test_oracle_depth_scores_as_exact_and_a_constant_orders_nothing(footage):
     boxes = result["boxes"]
     assert {"identity", "plane", "oracle"} <= set(boxes) and boxes["oracle"]["num_boxes"] > 0
     assert all(0.0 <= scores["mean_iou"] <= 1.0 for scores in boxes.values())
+
+
+def test_size_ratios_of_the_identity_are_those_of_the_annotations(footage):
+    """The identity carries each source box unchanged, so its median width and height ratio and
+    centre offset over the matches at IoU >= 0.5 follow from the COCO boxes of the frame pairs
+    alone (consecutive frames at max_gap=1)."""
+    video, frames_file = footage
+    result = evaluate_posed({}, video, SIZE, max_gap=1, ann_file=frames_file, group_key="scene", order_key="frame")
+    coco = json.loads(frames_file.read_text())
+    frame_of = {image["id"]: image["frame"] for image in coco["images"]}
+    boxes = {}
+    for annotation in coco["annotations"]:
+        x, y, w, h = annotation["bbox"]
+        boxes.setdefault(frame_of[annotation["image_id"]], []).append(([x, y, x + w, y + h],
+                                                                       annotation["category_id"]))
+    frames = sorted(boxes)
+    ious, errors = [], []
+    for source, target in zip(frames, frames[1:]):
+        src = torch.tensor([b for b, _ in boxes[source]], dtype=torch.float64)
+        tgt = torch.tensor([b for b, _ in boxes[target]], dtype=torch.float64)
+        p, t, iou = greedy_box_pairs(src, [c for _, c in boxes[source]], tgt, [c for _, c in boxes[target]])
+        ious.append(iou)
+        errors.append(box_errors(src[p], tgt[t]))
+    ious = torch.cat(ious)
+    kept = ious >= 0.5
+    assert kept.sum() >= 3  # enough matches for the medians to mean something
+    identity = result["boxes"]["identity"]
+    widths = torch.cat([e["log_width_ratio"] for e in errors])[kept]
+    heights = torch.cat([e["log_height_ratio"] for e in errors])[kept]
+    offsets = torch.hypot(torch.cat([e["centre_dx"] for e in errors]), torch.cat([e["centre_dy"] for e in errors]))
+    assert identity["width_ratio"] == pytest.approx(float(widths.median().exp()))
+    assert identity["height_ratio"] == pytest.approx(float(heights.median().exp()))
+    assert identity["centre_offset"] == pytest.approx(float(offsets[kept].median()))
+    assert identity["num_boxes"] == sum(len(boxes[target]) for target in frames[1:])
 
 
 def test_each_box_method_carries_the_same_depths(footage):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["box_iou", "depth_accuracy", "greedy_box_matches"]
+__all__ = ["box_errors", "box_iou", "depth_accuracy", "greedy_box_matches", "greedy_box_pairs", "localisation_summary"]
 
 
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -22,24 +22,70 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return intersection / (area_a + area_b - intersection)
 
 
+def greedy_box_pairs(predicted: torch.Tensor, predicted_labels, truth: torch.Tensor,
+                     truth_labels) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Match predicted to true boxes of the same label greedily, highest IoU first, each box
+    used once, overlapping pairs only.
+
+    predicted (P, 4), truth (T, 4) xyxy; labels: sequences of P and T class ids. Returns
+    (predicted index (K,), true index (K,), IoU (K,) float64) in match order."""
+    matched_p, matched_t, matched_iou = [], [], []
+    if len(predicted) and len(truth):
+        overlaps = box_iou(predicted.double()[:, None], truth.double()[None])
+        same = torch.as_tensor(list(predicted_labels))[:, None] == torch.as_tensor(list(truth_labels))[None]
+        candidates = [(float(overlaps[p, t]), p, t) for p, t in same.nonzero().tolist() if overlaps[p, t] > 0]
+        used_p, used_t = set(), set()
+        for overlap, p, t in sorted(candidates, reverse=True):
+            if p not in used_p and t not in used_t:
+                used_p.add(p)
+                used_t.add(t)
+                matched_p.append(p)
+                matched_t.append(t)
+                matched_iou.append(overlap)
+    return (torch.tensor(matched_p, dtype=torch.long), torch.tensor(matched_t, dtype=torch.long),
+            torch.tensor(matched_iou, dtype=torch.float64))
+
+
 def greedy_box_matches(predicted: torch.Tensor, predicted_labels, truth: torch.Tensor,
                        truth_labels) -> torch.Tensor:
-    """Per true box (T,), the IoU of the predicted box of the same label matched to it greedily
-    (highest IoU first, each box used once); 0 for a true box left unmatched.
-
-    predicted (P, 4), truth (T, 4) xyxy; labels: sequences of P and T class ids."""
+    """Per true box (T,), the IoU of the predicted box matched to it by greedy_box_pairs; 0 for
+    a true box left unmatched."""
     ious = torch.zeros(len(truth), dtype=torch.float64)
-    if len(predicted) == 0 or len(truth) == 0:
-        return ious
-    overlaps = box_iou(predicted.double()[:, None], truth.double()[None])
-    same = torch.as_tensor(list(predicted_labels))[:, None] == torch.as_tensor(list(truth_labels))[None]
-    candidates = [(float(overlaps[p, t]), p, t) for p, t in same.nonzero().tolist() if overlaps[p, t] > 0]
-    used = set()
-    for overlap, p, t in sorted(candidates, reverse=True):
-        if p not in used and ious[t] == 0:
-            ious[t] = overlap
-            used.add(p)
+    _, matched_t, matched_iou = greedy_box_pairs(predicted, predicted_labels, truth, truth_labels)
+    ious[matched_t] = matched_iou
     return ious
+
+
+def box_errors(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, torch.Tensor]:
+    """How matched boxes (K, 4) xyxy differ from their true boxes (K, 4): log_width_ratio and
+    log_height_ratio, log(predicted / true) (> 0: too large), and centre_dx, centre_dy, the
+    centre's offset in units of the true box's width and height; each (K,) float64."""
+    predicted, truth = predicted.double(), truth.double()
+    size_p, size_t = predicted[:, 2:] - predicted[:, :2], truth[:, 2:] - truth[:, :2]
+    offset = ((predicted[:, :2] + predicted[:, 2:]) - (truth[:, :2] + truth[:, 2:])) / 2 / size_t
+    log_ratio = torch.log(size_p / size_t)
+    return {"log_width_ratio": log_ratio[:, 0], "log_height_ratio": log_ratio[:, 1],
+            "centre_dx": offset[:, 0], "centre_dy": offset[:, 1]}
+
+
+def localisation_summary(ious: torch.Tensor, errors: dict[str, torch.Tensor], num_truth: int,
+                         min_iou: float = 0.5) -> dict:
+    """Summary of matched pairs (ious (K,), box_errors of the same K pairs) against num_truth
+    true boxes, over the pairs at IoU >= min_iou (COCO's true positives at AP50): num_truth,
+    recall (their share of the true boxes), mean_iou and share_iou_0_75 among them, and their
+    median width_ratio, height_ratio (predicted / true) and centre_offset (the centre's distance
+    in units of the true box's size); None where no pair reaches min_iou."""
+    kept = ious >= min_iou
+    summary = {"num_truth": num_truth, "recall": float(kept.sum()) / num_truth if num_truth else None}
+    if not kept.any():
+        return summary | dict.fromkeys(("mean_iou", "share_iou_0_75", "width_ratio", "height_ratio",
+                                        "centre_offset"))
+    offset = torch.hypot(errors["centre_dx"][kept], errors["centre_dy"][kept])
+    return summary | {
+        "mean_iou": float(ious[kept].mean()), "share_iou_0_75": float((ious[kept] >= 0.75).double().mean()),
+        "width_ratio": float(errors["log_width_ratio"][kept].median().exp()),
+        "height_ratio": float(errors["log_height_ratio"][kept].median().exp()),
+        "centre_offset": float(offset.median())}
 
 
 def depth_accuracy(predicted: np.ndarray, known: np.ndarray, rng: np.random.Generator,
