@@ -6,5 +6,7 @@
 - renderer_prep: per-split renderer adaptation and rendering of the fit images' views;
 - runs: training and testing of one run in tools/train.py / tools/test.py subprocesses;
 - report: tables, results.md, the chart and the run list runs.json;
+- paired, charts: seed-paired differences and pictures of a run list (docs/results.json);
+- localisation: how a run's detections fit the true boxes (scripts/box_localisation.py);
 - study: the whole study (run_study), cli: its command line (scripts/indoor_study.py).
 """
