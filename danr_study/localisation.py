@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from danr_renderer.data.coco_io import CocoFormatError, read_coco_document
-from danr_renderer.evaluation.measures import box_errors, greedy_box_pairs, localisation_summary
+from danr_renderer.evaluation.measures import BoxMatches, localisation_summary, match_boxes
 
 from .errors import StudyError
 
@@ -45,7 +45,7 @@ def read_detections(path: Path) -> list[dict]:
 def detection_localisation(ann_file: Path, detections: list[dict],
                            score_threshold: float = DEFAULT_SCORE_THRESHOLD, min_iou: float = 0.5) -> dict:
     """Match, per image, the detections scoring at least score_threshold to the true boxes of
-    ann_file (crowd boxes left out) with greedy_box_pairs (same class, highest IoU first) and
+    ann_file (crowd boxes left out) with match_boxes (same class, highest IoU first) and
     summarise the pairs at IoU >= min_iou (localisation_summary), plus num_detections, the
     detections at the threshold on the file's images. Detections of images not in ann_file are
     an error (a result file of another split), and so are detections of a category ann_file
@@ -71,22 +71,15 @@ def detection_localisation(ann_file: Path, detections: list[dict],
                              'score against the PREFIX.gt.json that CocoMetric wrote beside them')
         if detection['score'] >= score_threshold:
             predicted[detection['image_id']].append((_xyxy(detection['bbox']), detection['category_id']))
-    ious, errors = [], defaultdict(list)
+    per_image = []
     for image_id in sorted(image_ids):
-        if not truth[image_id] or not predicted[image_id]:
+        if not truth[image_id]:
             continue
         true_boxes = torch.tensor([box for box, _ in truth[image_id]], dtype=torch.float64)
-        boxes = torch.tensor([box for box, _ in predicted[image_id]], dtype=torch.float64)
-        matched_p, matched_t, matched_iou = greedy_box_pairs(
-            boxes, [label for _, label in predicted[image_id]], true_boxes, [label for _, label in truth[image_id]])
-        ious.append(matched_iou)
-        for name, values in box_errors(boxes[matched_p], true_boxes[matched_t]).items():
-            errors[name].append(values)
-    empty = torch.zeros(0, dtype=torch.float64)
-    summary = localisation_summary(torch.cat(ious) if ious else empty,
-                                   {name: torch.cat(errors[name]) if ious else empty
-                                    for name in ('log_width_ratio', 'log_height_ratio', 'centre_dx', 'centre_dy')},
-                                   num_truth=sum(len(boxes) for boxes in truth.values()), min_iou=min_iou)
+        boxes = torch.tensor([box for box, _ in predicted[image_id]], dtype=torch.float64).reshape(-1, 4)
+        per_image.append(match_boxes(boxes, [label for _, label in predicted[image_id]],
+                                     true_boxes, [label for _, label in truth[image_id]]))
+    summary = localisation_summary(BoxMatches.concatenate(per_image), min_iou=min_iou)
     return summary | {'num_detections': sum(len(boxes) for boxes in predicted.values())}
 
 

@@ -4,12 +4,13 @@ import pytest
 import torch
 
 from danr_renderer.evaluation.measures import (
+    BoxMatches,
     box_errors,
     box_iou,
     depth_accuracy,
-    greedy_box_matches,
     greedy_box_pairs,
     localisation_summary,
+    match_boxes,
 )
 
 
@@ -26,9 +27,14 @@ def test_greedy_matching_uses_each_prediction_once_and_respects_labels():
                               [0.0, 0.0, 10.0, 5.0],    # IoU 0.5 with truth 0, but 0 is taken
                               [20.0, 0.0, 30.0, 10.0],  # exact, but the wrong class for truth 1
                               [0.0, 25.0, 10.0, 30.0]])  # IoU 0.5 with truth 2
-    ious = greedy_box_matches(predicted, [1, 1, 2, 3], truth, [1, 3, 3])
-    torch.testing.assert_close(ious, torch.tensor([0.8, 0.0, 0.5], dtype=torch.float64))
-    assert greedy_box_matches(predicted[:0], [], truth, [1, 3, 3]).tolist() == [0.0, 0.0, 0.0]
+    matches = match_boxes(predicted, [1, 1, 2, 3], truth, [1, 3, 3])
+    torch.testing.assert_close(matches.truth_iou, torch.tensor([0.8, 0.0, 0.5], dtype=torch.float64))
+    # Prediction 0 is 2 px short of truth 0 (height ratio 0.8, centre 1 px = 0.1 up); prediction
+    # 3 is truth 2's lower half (height ratio 0.5, centre 2.5 px = 0.25 down).
+    torch.testing.assert_close(matches.errors["log_height_ratio"], torch.tensor([0.8, 0.5], dtype=torch.float64).log())
+    torch.testing.assert_close(matches.errors["centre_dy"], torch.tensor([-0.1, 0.25], dtype=torch.float64))
+    unmatched = match_boxes(predicted[:0], [], truth, [1, 3, 3])
+    assert unmatched.truth_iou.tolist() == [0.0, 0.0, 0.0] and len(unmatched.matched_iou) == 0
     # The pairs themselves, highest IoU first: prediction 0 -> truth 0, prediction 3 -> truth 2.
     matched_p, matched_t, matched_iou = greedy_box_pairs(predicted, [1, 1, 2, 3], truth, [1, 3, 3])
     assert matched_p.tolist() == [0, 3] and matched_t.tolist() == [0, 2]
@@ -47,18 +53,25 @@ def test_box_errors_and_localisation_summary_by_hand():
     torch.testing.assert_close(errors["centre_dx"], torch.tensor([0.5, 0.0, 0.0], dtype=torch.float64))
     torch.testing.assert_close(errors["centre_dy"], torch.tensor([0.0, 0.0, -0.25], dtype=torch.float64))
     ious = box_iou(predicted, truth)  # 0.5, 1, 0.5
-    summary = localisation_summary(ious, errors, num_truth=4)
+    # The three matches and a fourth true box left unmatched.
+    matches = BoxMatches(torch.cat([ious, torch.zeros(1, dtype=torch.float64)]), ious, errors)
+    summary = localisation_summary(matches)
     # All three pairs reach 0.5: recall 3 / 4; one of them reaches 0.75; the medians of
     # (2, 1, 1), (1, 1, 0.5) and the offsets (0.5, 0, 0.25).
     assert summary["recall"] == 0.75 and summary["num_truth"] == 4
     assert summary["mean_iou"] == pytest.approx(2 / 3) and summary["share_iou_0_75"] == pytest.approx(1 / 3)
     assert summary["width_ratio"] == pytest.approx(1.0) and summary["height_ratio"] == pytest.approx(1.0)
     assert summary["centre_offset"] == pytest.approx(0.25)
-    strict = localisation_summary(ious, errors, num_truth=4, min_iou=0.9)  # only the exact pair
+    strict = localisation_summary(matches, min_iou=0.9)  # only the exact pair
     assert strict["recall"] == 0.25 and strict["width_ratio"] == pytest.approx(1.0)
     assert strict["centre_offset"] == pytest.approx(0.0)
-    none = localisation_summary(ious[:0], {k: v[:0] for k, v in errors.items()}, num_truth=0)
-    assert none["recall"] is None and none["mean_iou"] is None
+    # Split in two and joined again, the set summarises the same; no part: nothing to summarise.
+    m = matches
+    halves = [BoxMatches(m.truth_iou[:2], m.matched_iou[:1], {k: v[:1] for k, v in m.errors.items()}),
+              BoxMatches(m.truth_iou[2:], m.matched_iou[1:], {k: v[1:] for k, v in m.errors.items()})]
+    assert localisation_summary(BoxMatches.concatenate(halves)) == summary
+    none = localisation_summary(BoxMatches.concatenate([]))
+    assert none["num_truth"] == 0 and none["recall"] is None and none["mean_iou"] is None
 
 
 def test_depth_accuracy_is_scale_free_and_counts_by_hand():

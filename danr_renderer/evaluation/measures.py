@@ -5,10 +5,13 @@ Boxes are xyxy in continuous pixels (docs/conventions.md); depths are z-depths.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-__all__ = ["box_errors", "box_iou", "depth_accuracy", "greedy_box_matches", "greedy_box_pairs", "localisation_summary"]
+__all__ = ["BOX_ERRORS", "BoxMatches", "box_errors", "box_iou", "depth_accuracy", "greedy_box_pairs",
+           "localisation_summary", "match_boxes"]
 
 
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -46,20 +49,11 @@ def greedy_box_pairs(predicted: torch.Tensor, predicted_labels, truth: torch.Ten
             torch.tensor(matched_iou, dtype=torch.float64))
 
 
-def greedy_box_matches(predicted: torch.Tensor, predicted_labels, truth: torch.Tensor,
-                       truth_labels) -> torch.Tensor:
-    """Per true box (T,), the IoU of the predicted box matched to it by greedy_box_pairs; 0 for
-    a true box left unmatched."""
-    ious = torch.zeros(len(truth), dtype=torch.float64)
-    _, matched_t, matched_iou = greedy_box_pairs(predicted, predicted_labels, truth, truth_labels)
-    ious[matched_t] = matched_iou
-    return ious
-
-
 def box_errors(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, torch.Tensor]:
     """How matched boxes (K, 4) xyxy differ from their true boxes (K, 4): log_width_ratio and
     log_height_ratio, log(predicted / true) (> 0: too large), and centre_dx, centre_dy, the
-    centre's offset in units of the true box's width and height; each (K,) float64."""
+    centre's offset in units of the true box's width and height; each (K,) float64 (the keys
+    of BOX_ERRORS)."""
     predicted, truth = predicted.double(), truth.double()
     size_p, size_t = predicted[:, 2:] - predicted[:, :2], truth[:, 2:] - truth[:, :2]
     offset = ((predicted[:, :2] + predicted[:, 2:]) - (truth[:, :2] + truth[:, 2:])) / 2 / size_t
@@ -68,24 +62,55 @@ def box_errors(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, torch.
             "centre_dx": offset[:, 0], "centre_dy": offset[:, 1]}
 
 
-def localisation_summary(ious: torch.Tensor, errors: dict[str, torch.Tensor], num_truth: int,
-                         min_iou: float = 0.5) -> dict:
-    """Summary of matched pairs (ious (K,), box_errors of the same K pairs) against num_truth
-    true boxes, over the pairs at IoU >= min_iou (COCO's true positives at AP50): num_truth,
-    recall (their share of the true boxes), mean_iou and share_iou_0_75 among them, and their
-    median width_ratio, height_ratio (predicted / true) and centre_offset (the centre's distance
-    in units of the true box's size); None where no pair reaches min_iou."""
-    kept = ious >= min_iou
+BOX_ERRORS = ("log_width_ratio", "log_height_ratio", "centre_dx", "centre_dy")
+
+
+@dataclass(frozen=True)
+class BoxMatches:
+    """Predicted boxes matched to true ones (match_boxes), of one image or several
+    (BoxMatches.concatenate)."""
+
+    truth_iou: torch.Tensor  # (T,) float64: each true box's IoU with its match, 0 when unmatched
+    matched_iou: torch.Tensor  # (K,) float64: each match's IoU
+    errors: dict[str, torch.Tensor]  # box_errors of the K matches
+
+    @staticmethod
+    def concatenate(parts: list[BoxMatches]) -> BoxMatches:
+        """The matches of several images as one set (empty with no part)."""
+        def cat(tensors):
+            return torch.cat(tensors) if tensors else torch.zeros(0, dtype=torch.float64)
+        return BoxMatches(cat([part.truth_iou for part in parts]), cat([part.matched_iou for part in parts]),
+                          {key: cat([part.errors[key] for part in parts]) for key in BOX_ERRORS})
+
+
+def match_boxes(predicted: torch.Tensor, predicted_labels, truth: torch.Tensor, truth_labels) -> BoxMatches:
+    """greedy_box_pairs of predicted (P, 4) and true (T, 4) xyxy boxes, with each true box's IoU
+    (0 for one left unmatched) and the box_errors of the matches."""
+    matched_p, matched_t, matched_iou = greedy_box_pairs(predicted, predicted_labels, truth, truth_labels)
+    truth_iou = torch.zeros(len(truth), dtype=torch.float64)
+    truth_iou[matched_t] = matched_iou
+    return BoxMatches(truth_iou, matched_iou, box_errors(predicted[matched_p].reshape(-1, 4),
+                                                         truth[matched_t].reshape(-1, 4)))
+
+
+def localisation_summary(matches: BoxMatches, min_iou: float = 0.5) -> dict:
+    """How the matches at IoU >= min_iou (COCO's true positives at AP50) fit: num_truth (true
+    boxes), recall (their share of the true boxes), mean_iou and share_iou_0_75 among them, and
+    their median width_ratio, height_ratio (predicted / true) and centre_offset (the centre's
+    distance in units of the true box's size); None where no match reaches min_iou."""
+    num_truth = len(matches.truth_iou)
+    kept = matches.matched_iou >= min_iou
     summary = {"num_truth": num_truth, "recall": float(kept.sum()) / num_truth if num_truth else None}
     if not kept.any():
         return summary | dict.fromkeys(("mean_iou", "share_iou_0_75", "width_ratio", "height_ratio",
                                         "centre_offset"))
-    offset = torch.hypot(errors["centre_dx"][kept], errors["centre_dy"][kept])
+    errors = {key: values[kept] for key, values in matches.errors.items()}
+    ious = matches.matched_iou[kept]
     return summary | {
-        "mean_iou": float(ious[kept].mean()), "share_iou_0_75": float((ious[kept] >= 0.75).double().mean()),
-        "width_ratio": float(errors["log_width_ratio"][kept].median().exp()),
-        "height_ratio": float(errors["log_height_ratio"][kept].median().exp()),
-        "centre_offset": float(offset.median())}
+        "mean_iou": float(ious.mean()), "share_iou_0_75": float((ious >= 0.75).double().mean()),
+        "width_ratio": float(errors["log_width_ratio"].median().exp()),
+        "height_ratio": float(errors["log_height_ratio"].median().exp()),
+        "centre_offset": float(torch.hypot(errors["centre_dx"], errors["centre_dy"]).median())}
 
 
 def depth_accuracy(predicted: np.ndarray, known: np.ndarray, rng: np.random.Generator,

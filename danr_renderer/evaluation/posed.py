@@ -30,7 +30,7 @@ canvas (resized anisotropically, intrinsics scaled with it) and is scored on thr
   so it is the one scale a single frame can be given without its footage;
 * boxes (when a COCO set annotates the frames): the source frame's boxes carried with
   danr_renderer.boxes.transfer_boxes into the target and greedily matched, class by class, to
-  the target frame's own boxes (measures.greedy_box_pairs; mean IoU over the target boxes,
+  the target frame's own boxes (measures.match_boxes; mean IoU over the target boxes,
   0 for an unmatched one, and the shares of target boxes matched at IoU >= 0.5 and >= 0.75,
   the thresholds of AP50 and AP75; of the boxes matched at IoU >= 0.5 the median width and
   height ratio, carried / true, and centre offset); "plane" carries them with the median SfM
@@ -67,7 +67,7 @@ from ..metrics import perceptual_distance, psnr, ssim
 from ..networks import VGG19Features
 from ..posing import SYNTHETIC_MEDIAN_DEPTH, source_clip
 from ..renderer import NovelViewRenderer
-from .measures import box_errors, depth_accuracy, greedy_box_pairs, localisation_summary
+from .measures import BoxMatches, depth_accuracy, localisation_summary, match_boxes
 from .synthetic import splat_at_constant_depth
 
 __all__ = ["MIN_SOURCE_POINTS", "SFM_SCALE_SUFFIX", "PosedFrame", "canvas_image", "evaluate_posed", "load_posed_frames",
@@ -315,10 +315,7 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
                         boxes = moved.boxes[moved.keep] / to_canvas
                         labels = [label for label, kept in zip(source_labels, moved.keep.tolist()) if kept]
                     # No carried box: every target box scores 0.
-                    matched_p, matched_t, matched_iou = greedy_box_pairs(boxes, labels, truth, truth_labels)
-                    ious = torch.zeros(len(truth), dtype=torch.float64)
-                    ious[matched_t] = matched_iou
-                    scores[name].append((ious, matched_iou, box_errors(boxes[matched_p], truth[matched_t])))
+                    scores[name].append(match_boxes(boxes, labels, truth, truth_labels))
     result = {
         "num_pairs": len(pairs),
         "pairs_without_source_points": without_points,
@@ -337,16 +334,13 @@ def evaluate_posed(renderers: dict[str, NovelViewRenderer], root: str | Path, si
     return result
 
 
-def _box_summary(per_pair: list[tuple]) -> dict:
+def _box_summary(per_pair: list[BoxMatches]) -> dict:
     """Mean IoU over target boxes and the shares matched at the AP50 and AP75 thresholds, and
     the median width_ratio, height_ratio (carried / true) and centre_offset of the boxes matched
-    at IoU >= 0.5 (measures.localisation_summary). per_pair: (IoU per target box, IoU per
-    match, box_errors per match) of each pair."""
-    ious = [float(v) for per_truth, _, _ in per_pair for v in per_truth]
-    matched = localisation_summary(torch.cat([iou for _, iou, _ in per_pair]),
-                                   {key: torch.cat([errors[key] for _, _, errors in per_pair])
-                                    for key in ("log_width_ratio", "log_height_ratio", "centre_dx", "centre_dy")},
-                                   num_truth=len(ious))
+    at IoU >= 0.5 (measures.localisation_summary)."""
+    matches = BoxMatches.concatenate(per_pair)
+    ious = matches.truth_iou.tolist()
+    fit = localisation_summary(matches)
     return {"mean_iou": _mean(ious), "share_iou_0_5": _mean([float(v >= 0.5) for v in ious]),
             "share_iou_0_75": _mean([float(v >= 0.75) for v in ious]), "num_boxes": len(ious),
-            **{key: matched[key] for key in ("width_ratio", "height_ratio", "centre_offset")}}
+            **{key: fit[key] for key in ("width_ratio", "height_ratio", "centre_offset")}}
