@@ -22,11 +22,13 @@ class WeightedCenterNetHead(CenterNetHead):
       the others by max, so its peak equals w;
     - heatmap loss: a positive of weight w at its peak pixel (WeightedGaussianFocalLoss,
       normalised by max(1, sum of peak weights));
-    - wh / offset L1 losses: weight w * s at its centre pixel (normalised like the parent,
-      by 2 * the heatmap normaliser), where s is its size weight
+    - wh / offset L1 losses: weight w * s at its centre pixel, where s is its size weight
       (``gt_instances.size_weights``, packed by PackDetInputsWithWeights from a rendered
-      view's ``box_size_weight``; 1 when absent). s = 0 keeps a box in the heatmap and out
-      of the size and offset regression.
+      view's ``box_size_weight``; 1 when absent); normalised by 2 * the heatmap normaliser
+      * (sum of w * s) / (sum of w) over the batch's boxes. With unit size weights that is
+      the parent's normaliser; a box of s = 0 stays in the heatmap and leaves the size and
+      offset regression as if it were absent, so the other boxes' regression keeps its
+      strength (normalised by the heatmap alone, views at s = 0 would dilute it).
 
     With unit weights (or none) every target and loss equals CenterNetHead's.
     Arguments are CenterNetHead's; ``loss_center_heatmap`` must build a
@@ -68,11 +70,12 @@ class WeightedCenterNetHead(CenterNetHead):
             center_heatmap_pred, targets['center_heatmap_target'],
             targets['center_heatmap_positive_weights'], avg_factor=avg_factor)
         # wh and offset have 2 channels per positive, hence the doubled normaliser.
+        regression_avg_factor = avg_factor * targets['regression_share'] * 2
         loss_wh = self.loss_wh(wh_preds[0], targets['wh_target'],
-                               targets['wh_offset_target_weight'], avg_factor=avg_factor * 2)
+                               targets['wh_offset_target_weight'], avg_factor=regression_avg_factor)
         loss_offset = self.loss_offset(offset_preds[0], targets['offset_target'],
                                        targets['wh_offset_target_weight'],
-                                       avg_factor=avg_factor * 2)
+                                       avg_factor=regression_avg_factor)
         return dict(loss_center_heatmap=loss_center_heatmap, loss_wh=loss_wh,
                     loss_offset=loss_offset)
 
@@ -94,8 +97,10 @@ class WeightedCenterNetHead(CenterNetHead):
         Returns:
             dict with center_heatmap_target and center_heatmap_positive_weights
             (B, num_classes, H, W), wh_target, offset_target and
-            wh_offset_target_weight (B, 2, H, W); and the normaliser
-            max(1, sum of center_heatmap_positive_weights).
+            wh_offset_target_weight (B, 2, H, W), and regression_share, the share
+            (sum of w * s) / (sum of w) of the box weight in the wh / offset regression
+            (1 without boxes or when it is 0: the regression then has no positive); and the
+            normaliser max(1, sum of center_heatmap_positive_weights).
         """
         img_h, img_w = img_shape[:2]
         batch_size, _, feat_h, feat_w = feat_shape
@@ -107,6 +112,7 @@ class WeightedCenterNetHead(CenterNetHead):
 
         heatmap, positive_weights = zeros(self.num_classes), zeros(self.num_classes)
         wh_target, offset_target, wh_offset_weight = zeros(2), zeros(2), zeros(2)
+        total_weight = total_regression_weight = 0.0
         for b in range(batch_size):
             boxes, labels = gt_bboxes[b], gt_labels[b]
             weights = boxes.new_ones(len(boxes)) if gt_weights is None else gt_weights[b]
@@ -116,6 +122,8 @@ class WeightedCenterNetHead(CenterNetHead):
                 raise ValueError(f'WeightedCenterNetHead: image {b} has {len(weights)} '
                                  f'weights and {len(size_weights)} size weights for '
                                  f'{len(boxes)} boxes')
+            total_weight += float(weights.sum())
+            total_regression_weight += float((weights * size_weights).sum())
             centre_x = (boxes[:, 0] + boxes[:, 2]) * width_ratio / 2
             centre_y = (boxes[:, 1] + boxes[:, 3]) * height_ratio / 2
             for box, label, weight, size_weight, cx, cy in zip(boxes, labels, weights, size_weights,
@@ -135,8 +143,11 @@ class WeightedCenterNetHead(CenterNetHead):
                 wh_offset_weight[b, :, cy_int, cx_int] = weight * size_weight
 
         avg_factor = positive_weights.sum().clamp(min=1)
+        regression_share = (total_regression_weight / total_weight
+                            if total_weight > 0 and total_regression_weight > 0 else 1.0)
         targets = dict(center_heatmap_target=heatmap,
                        center_heatmap_positive_weights=positive_weights,
                        wh_target=wh_target, offset_target=offset_target,
-                       wh_offset_target_weight=wh_offset_weight)
+                       wh_offset_target_weight=wh_offset_weight,
+                       regression_share=regression_share)
         return targets, avg_factor

@@ -147,7 +147,8 @@ def test_stock_focal_loss_config_is_refused():
 def test_a_zero_size_weight_keeps_a_box_in_the_heatmap_and_out_of_the_regression():
     """Box A (size weight 1) and box B (size weight 0): the heatmap loss is that of both
     boxes unweighted; the wh / offset losses are the L1 at A's centre alone, hand-computed
-    from the predictions, normalised by 2 * (both peaks)."""
+    from the predictions and normalised by 2 * (A's peak alone), so they equal the losses of a
+    batch holding A only: B leaves the regression as if absent and does not dilute A's."""
     features = torch.randn(1, 8, 32, 32, generator=torch.Generator().manual_seed(4))
     weighted = head(seed=6)
     metas = [dict(batch_input_shape=IMG)]
@@ -160,9 +161,24 @@ def test_a_zero_size_weight_keeps_a_box_in_the_heatmap_and_out_of_the_regression
         [InstanceData(bboxes=boxes, labels=labels, size_weights=torch.tensor([1.0, 0.0]))], metas)
     assert centres_only_b['loss_center_heatmap'] == plain['loss_center_heatmap']
     # A: centre (40, 50) px -> (10, 12.5) on the stride-4 heatmap; size (40, 40) px -> (10, 10).
-    normaliser = 2 * 2.0
+    normaliser = 2 * 1.0
     expected_wh = 0.1 * ((wh[0][0, 0, 12, 10] - 10).abs() + (wh[0][0, 1, 12, 10] - 10).abs()) / normaliser
     expected_offset = ((offset[0][0, 0, 12, 10] - 0.0).abs() + (offset[0][0, 1, 12, 10] - 0.5).abs()) / normaliser
     torch.testing.assert_close(centres_only_b['loss_wh'], expected_wh)
     torch.testing.assert_close(centres_only_b['loss_offset'], expected_offset)
-    assert plain['loss_wh'] > centres_only_b['loss_wh']
+    only_a = weighted.loss_by_feat(heatmap, wh, offset, [InstanceData(bboxes=boxes[:1], labels=labels[:1])], metas)
+    torch.testing.assert_close(centres_only_b['loss_wh'], only_a['loss_wh'])
+    torch.testing.assert_close(centres_only_b['loss_offset'], only_a['loss_offset'])
+    # Mixup weights 0.6 and 0.4 with B out of the regression: A's L1 weighted 0.6 over 2 * 0.6,
+    # the same again; B in it at size weight 0.5: (0.6 * L1_A + 0.2 * L1_B) / (2 * 0.8).
+    mixed = weighted.loss_by_feat(
+        heatmap, wh, offset, [InstanceData(bboxes=boxes, labels=labels, weights=torch.tensor([0.6, 0.4]),
+                                           size_weights=torch.tensor([1.0, 0.0]))], metas)
+    torch.testing.assert_close(mixed['loss_wh'], expected_wh)
+    # B: centre (90, 22) px -> (22.5, 5.5); size (40, 24) px -> (10, 6).
+    l1_a = (wh[0][0, 0, 12, 10] - 10).abs() + (wh[0][0, 1, 12, 10] - 10).abs()
+    l1_b = (wh[0][0, 0, 5, 22] - 10).abs() + (wh[0][0, 1, 5, 22] - 6).abs()
+    half = weighted.loss_by_feat(
+        heatmap, wh, offset, [InstanceData(bboxes=boxes, labels=labels, weights=torch.tensor([0.6, 0.4]),
+                                           size_weights=torch.tensor([1.0, 0.5]))], metas)
+    torch.testing.assert_close(half['loss_wh'], 0.1 * (0.6 * l1_a + 0.2 * l1_b) / (2 * 0.8))
