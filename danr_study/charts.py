@@ -16,6 +16,12 @@ def _pyplot():
     return plt
 
 
+def _arm_style(arm: str) -> tuple[str, str]:
+    """(colour, label) of an arm in every chart: its ARMS order's colour and table label; black
+    and the raw name for an arm the plan does not know."""
+    return (f'C{arm_order(arm)}', ARMS[arm].label) if arm in ARMS else ('k', arm)
+
+
 def _save(plt, figure, png_path: Path) -> None:
     figure.tight_layout()
     png_path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +45,7 @@ def plot_holdout_curves(runs: list[dict], png_path: Path) -> int:
     for axis, key in zip(axes[0], keys):
         for run in sorted(groups[key], key=lambda r: (arm_order(r['arm']), r['seed'])):
             steps, values = zip(*run['holdout_curve'])
-            colour = f'C{arm_order(run["arm"])}' if run['arm'] in ARMS else 'k'
-            label = ARMS[run['arm']].label if run['arm'] in ARMS else run['arm']
+            colour, label = _arm_style(run['arm'])
             axis.plot(steps, values, color=colour, marker='os^dv'[run['seed'] % 5], markersize=3,
                       label=f'{label} seed {run["seed"]}')
         backbone, protocol, split, iterations, recipe = key
@@ -67,8 +72,8 @@ def plot_arm_bars(runs: list[dict], png_path: Path, metrics=('AP', 'AP50', 'AP75
     arms = sorted({arm for key in keys for arm in groups[key]}, key=arm_order)
     bars = []
     for metric in metrics:
-        for position, key in enumerate(keys):
-            for index, arm in enumerate(arms):
+        for key in keys:
+            for arm in arms:
                 seeds = sorted(groups[key].get(arm, []), key=lambda r: r['seed'])
                 values = tuple(float(r[metric]) for r in seeds if r.get(metric) is not None)
                 if values:
@@ -90,8 +95,8 @@ def plot_arm_bars(runs: list[dict], png_path: Path, metrics=('AP', 'AP50', 'AP75
                 continue
             index = arms.index(arm)
             x = keys.index(key) + (index - (len(arms) - 1) / 2) * width
-            axis.bar(x, mean, width, color=f'C{arm_order(arm)}' if arm in ARMS else 'k',
-                     label=ARMS[arm].label if arm in ARMS else arm)
+            colour, label = _arm_style(arm)
+            axis.bar(x, mean, width, color=colour, label=label)
             axis.plot([x] * len(values), values, 'k.', markersize=4)
             axis.annotate(f'{mean:.1f}', (x, max(mean, *values)), xytext=(0, 3), textcoords='offset points',
                           ha='center', va='bottom', fontsize=7)
