@@ -96,7 +96,8 @@ def parse_args(argv=None) -> StudyOptions:
     parser.add_argument('--arms', nargs='+', choices=tuple(ARMS), default=list(DEFAULT_ARMS),
                         help='na: online augmentation only; aug: + the DANR views; warp: + the '
                         'plane-warp views; aug_centres: + the DANR views, their boxes teaching '
-                        'centres only (no box-size or offset loss) (default: %(default)s)')
+                        'centres only (no box-size or offset loss); na_noisy: na with its boxes '
+                        'disturbed as carried boxes err (default: %(default)s)')
     parser.add_argument('--seeds', nargs='+', type=int, default=None,
                         help=f'training seeds (default {FULL["seeds"]}; smoke {SMOKE["seeds"]})')
     parser.add_argument('--iters', type=int, default=None,

@@ -14,9 +14,9 @@ from pathlib import Path
 from .errors import StudyError
 from .plan import ARMS, half_range, protocol_order
 
-# The comparisons the issue asks for, then the +Aug centres arm's, in report order: (arm, against).
+# The comparisons the issue asks for, then the diagnostic arms', in report order: (arm, against).
 DEFAULT_COMPARISONS = (('aug', 'na'), ('aug', 'warp'), ('warp', 'na'), ('aug_centres', 'na'),
-                       ('aug_centres', 'aug'))
+                       ('aug_centres', 'aug'), ('na_noisy', 'na'))
 RUN_FIELDS = ('backbone', 'protocol', 'split', 'arm', 'seed', 'iterations', 'recipe')
 
 

@@ -55,8 +55,10 @@ VIEW_KINDS = {'danr': ViewKind('composite', 'views'), 'plane': ViewKind('plane',
 # Table order. Adding an arm is one entry here, its configs, and (for new views) a view kind.
 # aug_centres: the +Aug views with their carried boxes out of the box-size and offset losses
 # (DANRAugmentedDataset's view_box_size_weight=0): do the views' approximate boxes cost AP75?
+# na_noisy: N.A. with its boxes disturbed as carried boxes err (DisturbBoxes): does box noise
+# of that size alone cost it?
 ARMS = {'na': Arm('N.A.', None), 'aug': Arm('+Aug', 'danr'), 'warp': Arm('+Warp', 'plane'),
-        'aug_centres': Arm('+Aug centres', 'danr')}
+        'aug_centres': Arm('+Aug centres', 'danr'), 'na_noisy': Arm('N.A. noisy boxes', None)}
 # The arms issue 15 compares, run when --arms is not given.
 DEFAULT_ARMS = ('na', 'aug', 'warp')
 # --backbone -> (config name part, description)

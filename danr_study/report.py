@@ -113,8 +113,9 @@ def run_renderer(settings: dict) -> dict | None:
 def run_list(results: dict) -> list[dict]:
     """The finished runs of results.json, in table order then by seed, as plain records (the
     format of docs/results.json): backbone, protocol ('sequence' or 'image'), split ('1/9'),
-    arm ('na', 'aug', 'warp', 'aug_centres'), seed, iterations, the metrics AP, AP50, AP75, AP_S, AP_M, AP_L
-    in percent on the reported split (None where it has no object of that size),
+    arm (a key of plan.ARMS: 'na', 'aug', 'warp', 'aug_centres', 'na_noisy'), seed,
+    iterations, the metrics AP, AP50, AP75, AP_S, AP_M, AP_L in percent on the reported split
+    (None where it has no object of that size),
     best_holdout_iter, the iteration of the checkpoint chosen on the holdout split, recipe,
     the schedule's knobs (plan.RECIPE_DEFAULTS; a record from before a knob existed ran with
     its default), holdout_curve, [iteration, holdout AP in percent] of every validation, and

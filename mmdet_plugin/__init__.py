@@ -6,6 +6,7 @@ The renderer's training components live in the separate package ``danr_mmengine`
 alone, no mmdet), which the renderer configs import.
 """
 from .danr_dataset import DANRAugmentedDataset, DANRRenderedCocoDataset
+from .disturb_boxes import DisturbBoxes
 from .efficientnet_lite import EfficientNetLite0
 from .keypoint_mixup import KeypointMixUp
 from .review_metric import ReviewAUCMetric
@@ -15,7 +16,7 @@ from .weighted_centernet_head import WeightedCenterNetHead
 from .weighted_focal_loss import WeightedGaussianFocalLoss
 
 __all__ = [
-    'DANRAugmentedDataset', 'DANRRenderedCocoDataset', 'DANRViewEpochHook', 'EfficientNetLite0',
-    'KeepGtWeightsAligned', 'KeypointMixUp', 'PackDetInputsWithWeights', 'ReviewAUCMetric',
-    'WeightedCenterNetHead', 'WeightedGaussianFocalLoss',
+    'DANRAugmentedDataset', 'DANRRenderedCocoDataset', 'DANRViewEpochHook', 'DisturbBoxes',
+    'EfficientNetLite0', 'KeepGtWeightsAligned', 'KeypointMixUp', 'PackDetInputsWithWeights',
+    'ReviewAUCMetric', 'WeightedCenterNetHead', 'WeightedGaussianFocalLoss',
 ]

@@ -91,6 +91,21 @@ def test_recipe_knobs_warm_up_and_slow_the_backbone(monkeypatch):
     assert cfg.train_cfg.val_interval == 300 and cfg.default_hooks.checkpoint.interval == 300
 
 
+@pytest.mark.parametrize('backbone', sorted(plan.BACKBONES))
+def test_every_backbone_and_arm_has_a_config(backbone, tmp_path, monkeypatch):
+    """Each arm's config for each backbone builds, and trains on views exactly when its arm
+    renders them."""
+    files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
+    settings = dict(iters=600, input_size=[160, 96], batch_size=8, smoke=False,
+                    **plan.RECIPE_DEFAULTS, validations=6)
+    for arm, spec in plan.ARMS.items():
+        run = plan.Run(backbone, 'sequence', '1of9', arm, 0)
+        knobs = runs.detector_knobs(run, settings, tmp_path, files, tmp_path / 'views')
+        cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
+        with_views = cfg.train_dataloader.dataset.dataset.type == 'DANRAugmentedDataset'
+        assert with_views == (spec.views is not None), arm
+
+
 def test_spread_subset_takes_annotated_images_evenly():
     images = [{'id': i} for i in range(20, 0, -1)]  # unsorted on purpose
     annotated = set(range(1, 21)) - {1, 2}
@@ -370,7 +385,7 @@ def test_input_size_knobs_resize_every_loader_pipeline(monkeypatch):
         assert all(size == (128, 96) for size in sizes), loader
 
 
-@pytest.mark.parametrize('arm', ['na', 'aug', 'warp', 'aug_centres'])
+@pytest.mark.parametrize('arm', ['na', 'aug', 'warp', 'aug_centres', 'na_noisy'])
 def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
         arm, tmp_path, monkeypatch):
     files = {part: tmp_path / f'{part}_1of9.json' for part in ('fit', 'holdout', 'val')}
@@ -382,12 +397,18 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     cfg = config_with_knobs(plan.study_config(run), knobs, monkeypatch)
 
     train_set = cfg.train_dataloader.dataset.dataset
-    originals = train_set if arm == 'na' else train_set.original
+    originals = train_set if arm in ('na', 'na_noisy') else train_set.original
     assert originals.ann_file == str(files['fit'])
     assert originals.data_root == f'{tmp_path / "indoor"}/'
     assert cfg.val_dataloader.dataset.ann_file == str(files['holdout'])
     assert cfg.test_dataloader.dataset.ann_file == str(files['val'])
-    if arm != 'na':
+    # Only the noisy-boxes arm disturbs the boxes, right after loading them.
+    pipeline = [step.type for step in train_set.pipeline]
+    if arm == 'na_noisy':
+        assert pipeline[pipeline.index('LoadAnnotations') + 1] == 'DisturbBoxes'
+    else:
+        assert 'DisturbBoxes' not in pipeline
+    if arm not in ('na', 'na_noisy'):
         assert train_set.rendered.data_root == f'{views}/'
         # Only the centres arm keeps the views' boxes out of the size and offset losses.
         assert train_set.get('view_box_size_weight', 1.0) == (0.0 if arm == 'aug_centres' else 1.0)
@@ -398,7 +419,8 @@ def test_run_knobs_point_the_train_tool_at_the_split_views_seed_and_schedule(
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.5
     assert cfg.train_dataloader.batch_size == 8 and cfg.train_dataloader.num_workers == 1
     assert cfg.model.backbone.type == 'ResNet'
-    assert train_set.pipeline[4].crop_size == (160, 96)
+    crop = pipeline.index('RandomCenterCropPad')
+    assert train_set.pipeline[crop].crop_size == (160, 96)
     assert cfg.test_dataloader.dataset.pipeline[1].scale == (160, 96)
 
 
