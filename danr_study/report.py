@@ -8,6 +8,7 @@ from pathlib import Path
 from danr_renderer.atomic_io import atomic_write_text
 
 from .charts import plot_arm_bars
+from .errors import StudyError
 from .plan import (
     ARMS,
     BACKBONES,
@@ -129,10 +130,41 @@ def run_list(results: dict) -> list[dict]:
             for records in group_runs(results).values() for r in records]
 
 
+def format_records(records: list[dict]) -> str:
+    """A run list as a JSON list, one run per line (so that a diff of the committed
+    docs/results.json shows runs)."""
+    return '[\n' + ',\n'.join(json.dumps(record) for record in records) + '\n]\n'
+
+
 def format_run_list(results: dict) -> str:
-    """OUT/runs.json: run_list as a JSON list, one run per line (so that a diff of the
-    committed docs/results.json shows runs)."""
-    return '[\n' + ',\n'.join(json.dumps(run) for run in run_list(results)) + '\n]\n'
+    """OUT/runs.json: run_list of results.json as format_records."""
+    return format_records(run_list(results))
+
+
+def run_identity(record: dict) -> tuple:
+    """What makes two records of a run list the same run: everything it was run with
+    (backbone, protocol, split, arm, seed, iterations, recipe, renderer)."""
+    return (record['backbone'], record['protocol'], record['split'], record['arm'], record['seed'],
+            record['iterations'], json.dumps(record['recipe'], sort_keys=True),
+            json.dumps(record.get('renderer'), sort_keys=True))
+
+
+def merge_run_lists(published: list[dict], finished: list[dict]) -> tuple[list[dict], int]:
+    """published followed by the records of finished that it lacks (run_identity), in
+    finished's order, and how many those are. A run in both with other numbers raises
+    StudyError naming it: a published result is never replaced silently."""
+    merged = list(published)
+    known = {run_identity(record): record for record in published}
+    for record in finished:
+        identity = run_identity(record)
+        if identity not in known:
+            merged.append(record)
+            known[identity] = record
+        elif known[identity] != record:
+            raise StudyError(f'{record["protocol"]} {record["split"]} {record["arm"]} seed '
+                             f'{record["seed"]} ({record["iterations"]} iterations) is already in '
+                             'the run list with other numbers')
+    return merged, len(merged) - len(published)
 
 
 def describe_backbone(name: str) -> str:

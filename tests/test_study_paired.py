@@ -12,6 +12,7 @@ from danr_study.charts import plot_arm_bars, plot_holdout_curves
 from danr_study.errors import StudyError
 from danr_study.paired import comparison_group, format_paired_table, paired_differences, read_run_list
 from danr_study.plan import half_range
+from danr_study.report import merge_run_lists
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE_C = dict(backbone_lr_mult=1.0, warmup_iters=100, lr_steps=[0.4], lr_gamma=0.1)
@@ -83,6 +84,45 @@ def test_cli_reads_a_run_list_and_names_a_bad_file(tmp_path):
     assert f'{bad}: run 0 lacks protocol, split, seed, iterations, recipe' in failed.stderr
     with pytest.raises(StudyError, match='cannot read the run list'):
         read_run_list(tmp_path / 'missing.json')
+
+
+def test_merging_appends_new_runs_and_refuses_changed_numbers():
+    published = [run('na', 0, 20.0), run('aug', 0, 21.0)]
+    other_renderer = dict(run('aug', 0, 19.0), renderer={'checkpoint': 'b.pth'})
+    merged, added = merge_run_lists(published, [run('aug', 0, 21.0), run('warp', 0, 18.0),
+                                                other_renderer, run('warp', 0, 18.0)])
+    # The same aug run is known; the warp run and the aug run of another renderer are new
+    # (once each), appended in the finished list's order.
+    assert added == 2 and merged == published + [run('warp', 0, 18.0), other_renderer]
+    with pytest.raises(StudyError, match='sequence 1/9 na seed 0 .4800 iterations. is already'):
+        merge_run_lists(published, [run('na', 0, 20.5)])
+
+
+def study_results_record(arm, seed, ap):
+    """A finished run as a study folder's results.json holds it (danr_study.runs)."""
+    return dict(backbone='effnet', protocol='sequence', split='1of9', arm=arm, seed=seed,
+                settings=dict(iters=4800, **RECIPE_C, renderer=None),
+                metrics=dict(AP=ap, AP50=2 * ap, AP75=ap / 2, AP_S=1.0, AP_M=2.0, AP_L=3.0),
+                best_iter=4800, holdout_curve=[[4800, 50.0]])
+
+
+def test_cli_adds_a_study_folders_finished_runs_to_the_run_list(tmp_path):
+    runs = tmp_path / 'results.json'
+    runs.write_text(json.dumps([dict(run('na', 0, 20.0), AP50=40.0, AP75=10.0, AP_S=1.0,
+                                     AP_M=2.0, AP_L=3.0, holdout_curve=[[4800, 50.0]],
+                                     renderer=None)]))
+    study = tmp_path / 'study_results.json'
+    study.write_text(json.dumps({'runs': {'a': study_results_record('na', 0, 20.0),
+                                          'b': study_results_record('warp', 0, 18.0)}}))
+    script = [sys.executable, str(REPO / 'scripts' / 'study_pairs.py'), str(runs), '--add', str(study)]
+    done = subprocess.run(script, capture_output=True, text=True, check=True)
+    assert f'{study}: 1 run(s) added to {runs}' in done.stdout
+    assert '| +Warp − N.A. | 0 | -2.0 | -2.0 |' in done.stdout
+    assert [(r['arm'], r['AP']) for r in read_run_list(runs)] == [('na', 20.0), ('warp', 18.0)]
+    assert len(runs.read_text().splitlines()) == 4  # one run a line
+    study.write_text('{"runs": ')  # cut short
+    failed = subprocess.run(script, capture_output=True, text=True)
+    assert failed.returncode == 1 and f"{study}: cannot read the study's results" in failed.stderr
 
 
 def test_holdout_curves_draw_a_panel_per_group_with_curves(tmp_path):
